@@ -1,0 +1,49 @@
+/**
+ * The cluster port: what the planner reads from and applies to a cluster. Two adapters: the simulated
+ * cluster (simulated-cluster.ts: the demo and the scaling simulator) and the Kubernetes actuators
+ * (src/kube/). Both pass test/contract/cluster.
+ *
+ * Left out: anything that reads or replaces whole objects (scaling goes through the scale subresource, so
+ * Prescale needs only the scale subresource permission) and node-group resizing owned by a cluster autoscaler.
+ */
+
+export interface WorkloadRef {
+  namespace: string;
+  name: string;
+  /** Deployment, StatefulSet, or any resource with a /scale subresource as `group/version/resource`. */
+  kind: string;
+}
+
+export interface WorkloadState {
+  /** spec.replicas: what the cluster is asked to run. */
+  desiredReplicas: number;
+  /** Pods that are Ready and serve load. */
+  readyReplicas: number;
+  /** True while a rollout (new template) is in progress. */
+  rolloutInProgress: boolean;
+}
+
+export interface NodePoolState {
+  /** Node capacity asked for (nodes, or the equivalent placeholder capacity). */
+  desiredNodes: number;
+  readyNodes: number;
+  /** Pods of the pool's workloads that no node has room for. */
+  pendingPods: number;
+}
+
+export interface ClusterActuator {
+  getWorkload(ref: WorkloadRef): Promise<WorkloadState>;
+  /** Sets spec.replicas through the scale subresource. */
+  scaleWorkload(ref: WorkloadRef, replicas: number): Promise<void>;
+  /** Rolling restart (pod template annotation), for self-healing redeploys. */
+  restartWorkload(ref: WorkloadRef, reason: string): Promise<void>;
+  getNodePool(pool: string): Promise<NodePoolState>;
+  /** Drives the pool's capacity in the way the pool is configured for (see config nodePools[].driver). */
+  scaleNodePool(pool: string, nodes: number): Promise<void>;
+}
+
+/** Lead-time samples the cluster observed (pod created -> Ready, node created -> Ready), in ms. */
+export interface LeadTimeObserver {
+  podStartupSamples(ref: WorkloadRef): Promise<number[]>;
+  nodeProvisioningSamples(pool: string): Promise<number[]>;
+}

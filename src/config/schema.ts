@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { parseDurationMs } from '../core/duration.js';
+
+/** A duration as "90s", "5m", "1h" or seconds; parsed to milliseconds. */
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((raw, ctx) => {
+    const ms = parseDurationMs(raw);
+    if (ms === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration like "90s", "5m" or a number of seconds, got ${JSON.stringify(raw)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS-1123 name (lower case letters, digits, "-" and ".")');
+
+const tags = z.record(z.string(), z.string());
+
+export const metricRefSchema = z
+  .object({
+    measurement: z.string().min(1),
+    field: z.string().min(1),
+    /** Exact-match tags that select this workload's series. */
+    tags: tags.default({}),
+    /** How points are combined into one grid step. */
+    aggregate: z.enum(['mean', 'max', 'min', 'sum', 'last']).default('mean'),
+  })
+  .strict();
+
+export const resourcesSchema = z
+  .object({
+    /** CPU cores, e.g. 0.5. */
+    cpu: z.number().positive(),
+    /** Memory in MiB. */
+    memoryMiB: z.number().positive(),
+  })
+  .strict();
+
+export const targetSchema = z
+  .object({
+    name,
+    namespace: name.default('default'),
+    /** Deployment, StatefulSet, or any /scale resource as group/version/resource (e.g. argoproj.io/v1alpha1/rollouts). */
+    kind: z.string().regex(/^(Deployment|StatefulSet|[a-z0-9.-]+\/v[a-z0-9]+\/[a-z0-9-]+)$/, 'expected Deployment, StatefulSet or group/version/resource').default('Deployment'),
+    /** The metric that is the load (requests/s, messages/s...). */
+    load: metricRefSchema,
+    /** Optional hardware metrics of the workload, in cores and MiB per replica summed over pods. */
+    cpu: metricRefSchema.optional(),
+    memory: metricRefSchema.optional(),
+    /** Load one Ready replica serves at saturation; above it requests fail or slow. */
+    capacityPerReplica: z.number().positive(),
+    /** Utilisation a reactive autoscaler would keep (its headroom). */
+    targetUtilization: z.number().gt(0).lte(1).default(0.8),
+    minReplicas: z.number().int().min(0).default(1),
+    maxReplicas: z.number().int().min(1),
+    /** Pod created -> Ready, used until enough measured samples exist. */
+    podStartup: duration.default('90s'),
+    /** Node pool the workload's pods run on (name of a nodePools entry). */
+    nodePool: name.optional(),
+    /** Resource requests of one pod, for node-pool packing. */
+    podRequests: resourcesSchema.optional(),
+    /** Forecast quantile the planner sizes for, in percent. */
+    quantile: z.number().min(50).max(99).default(90),
+    /** plan and record only, never apply. */
+    forecastOnly: z.boolean().default(false),
+    /** Forecaster choice: auto = champion by backtest. */
+    model: z.enum(['auto', 'hw', 'lstm', 'snaive']).default('auto'),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.minReplicas > t.maxReplicas) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['minReplicas'], message: `minReplicas (${t.minReplicas}) is above maxReplicas (${t.maxReplicas})` });
+  });
+
+export const nodePoolDriverSchema = z.discriminatedUnion('type', [
+  /** Only the simulated cluster: nodes appear after the provisioning time. */
+  z.object({ type: z.literal('simulated') }).strict(),
+  /** Low-priority pause pods that make the cluster autoscaler (or Karpenter) add nodes ahead of time. */
+  z.object({ type: z.literal('placeholder'), namespace: name, deployment: name }).strict(),
+  /** autoscaling.x-k8s.io CapacityBuffer replicas. */
+  z.object({ type: z.literal('capacity-buffer'), namespace: name, buffer: name }).strict(),
+  /** A Cluster API MachineDeployment's scale subresource. */
+  z.object({ type: z.literal('cluster-api'), namespace: name, machineDeployment: name }).strict(),
+  /** A Karpenter static NodePool (spec.replicas). */
+  z.object({ type: z.literal('karpenter-static'), nodePool: name }).strict(),
+  /** Plan and record node counts, never act. */
+  z.object({ type: z.literal('none') }).strict(),
+]);
+
+export const nodePoolSchema = z
+  .object({
+    name,
+    /** What one node offers to pods. */
+    allocatable: resourcesSchema,
+    /** Per-node overhead of daemon sets. */
+    daemonOverhead: resourcesSchema.default({ cpu: 0.1, memoryMiB: 128 }),
+    /** Node created -> Ready, used until enough measured samples exist. */
+    provisioning: duration.default('210s'),
+    minNodes: z.number().int().min(0).default(0),
+    maxNodes: z.number().int().min(1),
+    /** Node-level hardware metrics (utilisation 0..1 across the pool), forecast like load. */
+    cpu: metricRefSchema.optional(),
+    memory: metricRefSchema.optional(),
+    driver: nodePoolDriverSchema.default({ type: 'simulated' }),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.minNodes > p.maxNodes) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['minNodes'], message: `minNodes (${p.minNodes}) is above maxNodes (${p.maxNodes})` });
+  });
+
+export const influxSchema = z
+  .object({
+    url: z.string().url().default('http://127.0.0.1:18086'),
+    /** v1: InfluxQL + /write (InfluxDB 1.x, 2.x compat, 3.x); v2: Flux + /api/v2 (InfluxDB 2.x). */
+    api: z.enum(['v1', 'v2']).default('v1'),
+    database: z.string().min(1).default('prescale'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** v2 only. */
+    org: z.string().optional(),
+    bucket: z.string().optional(),
+    token: z.string().optional(),
+    timeout: duration.default('10s'),
+  })
+  .strict();
+
+export const scheduleSchema = z
+  .object({
+    /** How often each target's models are retrained. */
+    train: duration.default('6h'),
+    /** How often each target's forecast is refreshed. */
+    forecast: duration.default('5m'),
+    /** Planning and applying. */
+    plan: duration.default('1m'),
+    /** The reactive fast loop. */
+    reactive: duration.default('15s'),
+    /** Collecting pod and node metrics from metrics.k8s.io. */
+    collect: duration.default('30s'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    influx: influxSchema.default({}),
+    redis: z.object({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('prescale') }).strict().default({}),
+    http: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).strict().default({}),
+    kubernetes: z
+      .object({
+        /** simulated: the built-in cluster; kubeconfig / in-cluster: a real API server. */
+        mode: z.enum(['simulated', 'kubeconfig', 'in-cluster']).default('simulated'),
+        kubeconfig: z.string().optional(),
+        leaseName: z.string().default('prescale-leader'),
+        leaseNamespace: z.string().default('default'),
+      })
+      .strict()
+      .default({}),
+    /** Grid step of the load series the forecasters learn from. */
+    step: duration.default('5m'),
+    /** How much history training reads. */
+    history: duration.default('28d'),
+    /** How far ahead forecasts reach. */
+    horizon: duration.default('1d'),
+    schedule: scheduleSchema.default({}),
+    targets: z.array(targetSchema).min(1, 'expected at least one target'),
+    nodePools: z.array(nodePoolSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const pools = new Set(c.nodePools.map((p) => p.name));
+    const seen = new Set<string>();
+    c.targets.forEach((t, i) => {
+      const id = `${t.namespace}/${t.name}`;
+      if (seen.has(id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['targets', i, 'name'], message: `duplicate target ${id}` });
+      seen.add(id);
+      if (t.nodePool && !pools.has(t.nodePool)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['targets', i, 'nodePool'], message: `unknown node pool "${t.nodePool}"; defined: ${[...pools].join(', ') || 'none'}` });
+      if (t.nodePool && !t.podRequests) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['targets', i, 'podRequests'], message: 'required when nodePool is set (pods are packed onto nodes by their requests)' });
+    });
+  });
+
+export type PrescaleConfig = z.output<typeof configSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type NodePoolConfig = z.output<typeof nodePoolSchema>;
+export type MetricRef = z.output<typeof metricRefSchema>;
+export type InfluxConfig = z.output<typeof influxSchema>;

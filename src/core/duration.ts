@@ -1,0 +1,22 @@
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * Parses "90s", "5m", "1h", "1d", "1w", "250ms" or a bare number of seconds into milliseconds.
+ * Returns undefined for anything else so callers can report the field that held it.
+ */
+export function parseDurationMs(input: string | number): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(input);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  return value * UNIT_MS[match[2] ?? 's']!;
+}
+
+/** The shortest exact rendering of a duration: 300000 -> "5m", 90000 -> "90s". */
+export function formatDuration(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit]!;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

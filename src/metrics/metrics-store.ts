@@ -1,0 +1,117 @@
+/**
+ * The metrics store port: the one place that holds observed load and hardware metrics, forecasts, plans
+ * and scaling decisions, so every replica of the API, the dashboard and the jobs read the same state.
+ *
+ * Adapters: influx-v1.ts (InfluxQL over /query, line protocol to /write: InfluxDB 1.x, 2.x compat, 3.x)
+ * and influx-v2.ts (Flux via @influxdata/influxdb-client, for 2.x). Both pass test/contract/metrics-store.
+ *
+ * Left out: retention management, authentication schemes beyond token / user+password, and arbitrary
+ * queries. Reads always come back on a regular grid (see series.ts) so callers never align timestamps.
+ */
+
+/** Epoch milliseconds. */
+export type EpochMs = number;
+
+export type Tags = Record<string, string>;
+
+/** One sample of one or more fields at a time. Field values are numbers (floats). */
+export interface MetricPoint {
+  measurement: string;
+  tags: Tags;
+  fields: Record<string, number>;
+  time: EpochMs;
+}
+
+/** How empty grid cells are filled: left as null, the previous value carried forward, zero, or linear. */
+export type GapPolicy = 'null' | 'previous' | 'zero' | 'linear';
+
+export type Aggregate = 'mean' | 'max' | 'min' | 'sum' | 'last';
+
+export interface SeriesQuery {
+  measurement: string;
+  field: string;
+  /** Exact-match tag filters. */
+  tags?: Tags;
+  /** Inclusive start, epoch ms; aligned down to the step. */
+  from: EpochMs;
+  /** Exclusive end, epoch ms. */
+  to: EpochMs;
+  /** Grid step in ms; the store downsamples with `aggregate` (GROUP BY time()). */
+  stepMs: number;
+  aggregate?: Aggregate;
+  gap?: GapPolicy;
+}
+
+/** A read series on its regular grid. `values[i]` is at `startMs + i * stepMs`; null only with gap 'null'. */
+export interface GridSeries {
+  startMs: EpochMs;
+  stepMs: number;
+  values: (number | null)[];
+}
+
+export interface StoredForecast {
+  target: string;
+  /** When the forecast was made (the origin). */
+  issuedAt: EpochMs;
+  model: string;
+  startMs: EpochMs;
+  stepMs: number;
+  mean: number[];
+  /** Interval bounds by level (80, 95). */
+  intervals: { level: number; lower: number[]; upper: number[] }[];
+}
+
+/** One point of a forecast as read back for a time range (the latest issued forecast wins per timestamp). */
+export interface ForecastPoint {
+  time: EpochMs;
+  mean: number;
+  lo80?: number;
+  hi80?: number;
+  lo95?: number;
+  hi95?: number;
+  model: string;
+  issuedAt: EpochMs;
+}
+
+/** The record of one planning tick for one target: what was known, which rule decided, what changed. */
+export interface ScalingDecision {
+  target: string;
+  time: EpochMs;
+  mode: 'predictive' | 'reactive' | 'forecast-only' | 'learning';
+  /** The rule that decided, in words: "forecast P90 1840 rps / 200 per replica", "reactive: cpu 93% > 80%". */
+  rule: string;
+  previousReplicas: number;
+  desiredReplicas: number;
+  /** Whether the change was sent to the cluster (false in forecast-only mode or when unchanged). */
+  applied: boolean;
+  nodePool?: string;
+  previousNodes?: number;
+  desiredNodes?: number;
+  /** Inputs as numbers: forecast mean and bounds over the lead window, live load, utilisation, calendar. */
+  inputs: Record<string, number>;
+  /** Free-form context (calendar entry ids, errors). */
+  notes?: string;
+}
+
+export interface MetricsStore {
+  /** Creates the database if needed and checks the server answers; throws ServiceError naming the address. */
+  ensureReady(): Promise<void>;
+  /** Writes points atomically per call as far as the backend allows; rejects invalid points before writing. */
+  writePoints(points: MetricPoint[]): Promise<void>;
+  readSeries(query: SeriesQuery): Promise<GridSeries>;
+  /** The latest point of a field at or before `at` within `lookbackMs` (live metrics for the reactive path). */
+  latest(query: { measurement: string; field: string; tags?: Tags; at: EpochMs; lookbackMs: number }): Promise<{ time: EpochMs; value: number } | null>;
+  writeForecast(forecast: StoredForecast): Promise<void>;
+  /** Forecast points for [from, to), the latest issued forecast per timestamp. */
+  readForecast(target: string, from: EpochMs, to: EpochMs): Promise<ForecastPoint[]>;
+  writeDecisions(decisions: ScalingDecision[]): Promise<void>;
+  readDecisions(target: string | undefined, from: EpochMs, to: EpochMs): Promise<ScalingDecision[]>;
+  close(): Promise<void>;
+}
+
+/** Measurement names Prescale writes itself. */
+export const MEASUREMENTS = {
+  forecast: 'prescale_forecast',
+  decision: 'prescale_decision',
+  cluster: 'prescale_cluster',
+} as const;
