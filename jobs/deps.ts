@@ -1,0 +1,45 @@
+import type { Logger } from '../src/core/logger.js';
+import type { Clock } from '../src/core/clock.js';
+import type { PrescaleConfig } from '../src/config/schema.js';
+import type { MetricsStore, MetricPoint } from '../src/metrics/metrics-store.js';
+import type { StateStore } from '../src/state/state-store.js';
+import type { ClusterActuator } from '../src/cluster/cluster.js';
+import type { CalendarEffect } from '../src/scaling/calendar-types.js';
+import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
+
+/** Where fitted models live between the train job and the forecast job (models/ folder by default). */
+export interface ModelRepository {
+  /** Stores a new version and returns its number. */
+  save(target: string, artefact: ModelArtefact): Promise<number>;
+  /** The newest loadable version (falling back to the last good one), or null. */
+  load(target: string): Promise<{ version: number; model: FittedModel } | null>;
+}
+
+/** The result of champion selection, as the train job stores it. */
+export interface TrainedChampion {
+  model: FittedModel;
+  kind: string;
+  scores: Record<string, Record<string, number>>;
+  backtestMase?: number;
+  naiveMase?: number;
+  notes: string[];
+}
+
+/** Everything a job processor may touch. Only src/main.ts (or the demo/tests) builds one. */
+export interface JobDeps {
+  config: PrescaleConfig;
+  clock: Clock;
+  logger: Logger;
+  store: MetricsStore;
+  state: StateStore;
+  cluster: ClusterActuator;
+  models: ModelRepository;
+  /** Fits the champion for a series (backtest-based selection). */
+  train: (series: RegularSeries, options: FitOptions & { target: string; preferred: string }) => Promise<TrainedChampion>;
+  /** Calendar effects on a target over [from, to). */
+  calendarEffects: (target: string, from: number, to: number) => Promise<CalendarEffect[]>;
+  /** Live metrics to write at `at` (metrics.k8s.io in a cluster, the replayed trace in the demo). */
+  collect: (at: number) => Promise<MetricPoint[]>;
+  /** Whether this process may change the cluster (holds the Lease). Others plan and record only. */
+  isLeader: () => boolean;
+}

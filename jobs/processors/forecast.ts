@@ -1,0 +1,52 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { findTarget, targetId } from '../../src/config/targets.js';
+import type { FittedModel } from '../../src/forecasting/forecaster.js';
+import type { JobDeps } from '../deps.js';
+import { readHistory } from '../history.js';
+import type { JobPayload } from '../queues.js';
+
+export interface ForecastResult {
+  target: string;
+  model: string | null;
+  points: number;
+}
+
+/**
+ * Brings the stored model up to `at` by re-filtering the observations since it was trained (no refit), then
+ * forecasts the configured horizon and stores it. Loaded models are cached per target and version.
+ */
+export function forecastProcessor(deps: JobDeps) {
+  const cache = new Map<string, { version: number; model: FittedModel }>();
+  return async (job: Job<JobPayload<'forecast'>>): Promise<ForecastResult> => {
+    const { at } = job.data;
+    let target;
+    try {
+      target = findTarget(deps.config, job.data.target);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const id = targetId(target);
+    const info = await deps.state.getModelInfo(id);
+    if (!info || info.kind === 'none') return { target: id, model: null, points: 0 };
+    let cached = cache.get(id);
+    if (!cached || cached.version !== info.version) {
+      const loaded = await deps.models.load(id);
+      if (!loaded) return { target: id, model: null, points: 0 };
+      cached = loaded;
+    }
+    const step = deps.config.step;
+    const from = cached.model.lastObservedMs + step;
+    // Only complete steps: the step that contains `at` is still filling up.
+    const to = Math.floor(at / step) * step;
+    let model = cached.model;
+    if (to > from) {
+      const fresh = await readHistory(deps.store, target.load, from, to, step);
+      if (fresh && fresh.startMs === from) model = model.update(fresh.values);
+    }
+    cache.set(id, { version: cached.version, model });
+    const horizonSteps = Math.ceil(deps.config.horizon / step);
+    const forecast = model.predict(horizonSteps);
+    await deps.store.writeForecast({ target: id, issuedAt: at, model: forecast.model, startMs: forecast.startMs, stepMs: forecast.stepMs, mean: forecast.mean, intervals: forecast.intervals });
+    return { target: id, model: forecast.model, points: forecast.mean.length };
+  };
+}

@@ -1,0 +1,83 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { findNodePool, findTarget, targetId } from '../../src/config/targets.js';
+import { forecastFromPoints } from '../../src/forecasting/stored-forecast.js';
+import type { LiveMetrics, ModelHealth, TickResult } from '../../src/scaling/engine.js';
+import { planTick } from '../../src/scaling/planner.js';
+import type { JobDeps } from '../deps.js';
+import type { JobPayload } from '../queues.js';
+
+export interface PlanResult {
+  target: string;
+  mode: string;
+  from: number;
+  to: number;
+  applied: boolean;
+  rule: string;
+}
+
+/** Live metrics older than this are treated as missing (the reactive path never acts on stale data). */
+const LIVE_STALENESS_STEPS = 3;
+
+/**
+ * One planning (or reactive) tick for one target: gathers forecast, live metrics, calendar and cluster state,
+ * lets the pure engine decide, applies the change when this process is the leader and the target is not
+ * forecast-only, and records the decision either way.
+ */
+export function planProcessor(deps: JobDeps) {
+  return async (job: Job<JobPayload<'plan'>>): Promise<PlanResult> => {
+    const { at, loop } = job.data;
+    let target;
+    try {
+      target = findTarget(deps.config, job.data.target);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const id = targetId(target);
+    const ref = { namespace: target.namespace, name: target.name, kind: target.kind };
+    const step = deps.config.step;
+    const podLeadMs = target.podStartup;
+    const windowEnd = at + podLeadMs + deps.config.schedule.plan + step;
+
+    const [workload, points, state, info, calendar, liveLoad] = await Promise.all([
+      deps.cluster.getWorkload(ref),
+      deps.store.readForecast(id, at - step, windowEnd + step),
+      deps.state.getScalingState(id),
+      deps.state.getModelInfo(id),
+      deps.calendarEffects(id, at, windowEnd),
+      deps.store.latest({ measurement: target.load.measurement, field: target.load.field, tags: target.load.tags, at, lookbackMs: LIVE_STALENESS_STEPS * step }),
+    ]);
+    // The forecast step that contains `at` starts at or before it: keep it so the window starts now.
+    const forecast = forecastFromPoints(points.filter((p) => p.time + step > at), step);
+    const live: LiveMetrics = { load: liveLoad ? liveLoad.value : null, at: liveLoad ? liveLoad.time : at };
+    const model: ModelHealth = {
+      model: info && info.kind !== 'none' ? info.description : null,
+      trainedAt: info?.trainedAt ?? null,
+      ...(info?.backtestMase !== undefined ? { backtestMase: info.backtestMase } : {}),
+      ...(info?.naiveMase !== undefined ? { naiveMase: info.naiveMase } : {}),
+      historyDays: info?.historyDays ?? 0,
+      requiredHistoryDays: info?.requiredHistoryDays ?? 2,
+    };
+    const result: TickResult = planTick({
+      now: at,
+      target,
+      ...(target.nodePool ? { nodePool: findNodePool(deps.config, target.nodePool) } : {}),
+      workload,
+      forecast,
+      live,
+      calendar,
+      model,
+      podLeadMs,
+      state,
+      loop,
+    });
+    const change = result.desiredReplicas !== workload.desiredReplicas;
+    const mayApply = change && !target.forecastOnly && deps.isLeader();
+    if (mayApply) await deps.cluster.scaleWorkload(ref, result.desiredReplicas);
+    const decision = { ...result.decision, target: id, time: at, applied: mayApply, previousReplicas: workload.desiredReplicas };
+    if (change && !mayApply) decision.notes = [decision.notes, target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied'].filter(Boolean).join('; ');
+    await deps.state.setScalingState(id, result.state);
+    await deps.store.writeDecisions([decision]);
+    if (mayApply) deps.logger.info({ target: id, from: workload.desiredReplicas, to: result.desiredReplicas, rule: decision.rule, mode: decision.mode }, 'scaled');
+    return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: result.desiredReplicas, applied: mayApply, rule: decision.rule };
+  };
+}

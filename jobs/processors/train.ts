@@ -1,0 +1,66 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { findTarget, targetId } from '../../src/config/targets.js';
+import type { ModelInfo } from '../../src/state/state-store.js';
+import type { JobDeps } from '../deps.js';
+import { readHistory } from '../history.js';
+import type { JobPayload } from '../queues.js';
+
+const DAY_MS = 86_400_000;
+/** A seasonal model wants two seasons of the daily pattern; below that the target stays in learning mode. */
+export const REQUIRED_HISTORY_DAYS = 2;
+
+export interface TrainResult {
+  target: string;
+  kind: string;
+  version: number | null;
+  points: number;
+  historyDays: number;
+}
+
+/** Fits the target's champion on its history up to `at` and stores artefact and model info. */
+export function trainProcessor(deps: JobDeps) {
+  return async (job: Job<JobPayload<'train'>>): Promise<TrainResult> => {
+    const { at } = job.data;
+    let target;
+    try {
+      target = findTarget(deps.config, job.data.target);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const id = targetId(target);
+    await job.updateProgress({ fraction: 0, message: 'reading history' });
+    const history = await readHistory(deps.store, target.load, at - deps.config.history, at, deps.config.step);
+    const points = history?.values.length ?? 0;
+    const historyDays = (points * deps.config.step) / DAY_MS;
+    const baseInfo = { target: id, trainedAt: at, historyDays, requiredHistoryDays: REQUIRED_HISTORY_DAYS };
+    if (!history || historyDays < 1) {
+      const info: ModelInfo = { ...baseInfo, kind: 'none', description: 'none', version: 0, trainedUntil: at, scores: {}, notes: [`learning: ${historyDays.toFixed(1)} of ${REQUIRED_HISTORY_DAYS} days of history`] };
+      await deps.state.setModelInfo(info);
+      deps.logger.info({ target: id, historyDays }, 'not enough history to train');
+      return { target: id, kind: 'none', version: null, points, historyDays };
+    }
+    const champion = await deps.train(history, {
+      target: id,
+      preferred: target.model,
+      onProgress: (fraction, message) => void job.updateProgress({ fraction: 0.05 + 0.9 * fraction, message: message ?? 'training' }),
+    });
+    const artefact = champion.model.toArtefact();
+    artefact.trainedOn.seriesId = id;
+    const version = await deps.models.save(id, artefact);
+    const info: ModelInfo = {
+      ...baseInfo,
+      kind: champion.kind,
+      description: champion.model.description,
+      version,
+      trainedUntil: champion.model.lastObservedMs,
+      scores: champion.scores,
+      ...(champion.backtestMase !== undefined ? { backtestMase: champion.backtestMase } : {}),
+      ...(champion.naiveMase !== undefined ? { naiveMase: champion.naiveMase } : {}),
+      notes: champion.notes,
+    };
+    await deps.state.setModelInfo(info);
+    await job.updateProgress({ fraction: 1, message: `trained ${champion.model.description}` });
+    deps.logger.info({ target: id, kind: champion.kind, model: champion.model.description, version, points }, 'model trained');
+    return { target: id, kind: champion.kind, version, points, historyDays };
+  };
+}

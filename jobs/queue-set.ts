@@ -1,0 +1,49 @@
+import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import { DEFAULT_JOB_OPTIONS, QUEUE_OF, QUEUES, jobId, type JobName, type QueueName } from './queues.js';
+
+/** The four queues, created once per process, with helpers to add jobs idempotently. */
+export class QueueSet {
+  readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    readonly prefix: string,
+  ) {
+    const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    this.queues = {
+      [QUEUES.ingest]: make(QUEUES.ingest),
+      [QUEUES.train]: make(QUEUES.train),
+      [QUEUES.forecast]: make(QUEUES.forecast),
+      [QUEUES.plan]: make(QUEUES.plan),
+    };
+  }
+
+  queueOf(name: JobName): Queue {
+    return this.queues[QUEUE_OF[name]];
+  }
+
+  /** Adds a job whose id derives from its payload, so adding it twice queues it once. */
+  add(name: JobName, data: Record<string, unknown> & { at?: number }) {
+    return this.queueOf(name).add(name, data, { jobId: jobId(name, data) });
+  }
+
+  /** QueueEvents for waiting on job completion (replays and tests). */
+  events(): Record<QueueName, QueueEvents> {
+    const make = (name: QueueName) => new QueueEvents(name, { connection: this.connection, prefix: this.prefix });
+    return {
+      [QUEUES.ingest]: make(QUEUES.ingest),
+      [QUEUES.train]: make(QUEUES.train),
+      [QUEUES.forecast]: make(QUEUES.forecast),
+      [QUEUES.plan]: make(QUEUES.plan),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+  }
+
+  /** Removes every job and scheduler of these queues (tests and demo resets only). */
+  async obliterate(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.obliterate({ force: true })));
+  }
+}

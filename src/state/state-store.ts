@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import type { TargetScalingState } from '../scaling/engine.js';
+
+/** What the service knows about a target's current model (written by the train job, read by everyone). */
+export interface ModelInfo {
+  target: string;
+  /** Forecaster kind in use ("hw", "lstm", "snaive", "ensemble"). */
+  kind: string;
+  /** The fitted specification, e.g. "ets(A,Ad,A)[288]". */
+  description: string;
+  /** Model store version of the artefact. */
+  version: number;
+  trainedAt: number;
+  /** Epoch ms of the last observation the model was trained on. */
+  trainedUntil: number;
+  /** Backtest scores of every candidate (MASE, sMAPE, coverage...), by kind. */
+  scores: Record<string, Record<string, number>>;
+  backtestMase?: number;
+  naiveMase?: number;
+  historyDays: number;
+  requiredHistoryDays: number;
+  notes: string[];
+}
+
+/**
+ * Shared per-target state, so any process (worker, scheduler, API replica) sees the same thing.
+ * Left out: history (that lives in the metrics store) and locking (only the Lease holder writes scaling state).
+ */
+export interface StateStore {
+  getScalingState(target: string): Promise<TargetScalingState | null>;
+  setScalingState(target: string, state: TargetScalingState): Promise<void>;
+  getModelInfo(target: string): Promise<ModelInfo | null>;
+  setModelInfo(info: ModelInfo): Promise<void>;
+  listModelInfo(): Promise<ModelInfo[]>;
+}
+
+/** Both implementations keep JSON text, so the memory store catches what would not survive Redis. */
+interface JsonHashes {
+  get(hash: string, field: string): Promise<string | null>;
+  set(hash: string, field: string, value: string): Promise<void>;
+  values(hash: string): Promise<string[]>;
+}
+
+function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
+  const scalingKey = `${prefix}:scaling`;
+  const modelsKey = `${prefix}:models`;
+  const read = async <T>(hash: string, field: string) => {
+    const raw = await hashes.get(hash, field);
+    return raw ? (JSON.parse(raw) as T) : null;
+  };
+  return {
+    getScalingState: (target) => read<TargetScalingState>(scalingKey, target),
+    setScalingState: (target, state) => hashes.set(scalingKey, target, JSON.stringify(state)),
+    getModelInfo: (target) => read<ModelInfo>(modelsKey, target),
+    setModelInfo: (info) => hashes.set(modelsKey, info.target, JSON.stringify(info)),
+    listModelInfo: async () => (await hashes.values(modelsKey)).map((raw) => JSON.parse(raw) as ModelInfo),
+  };
+}
+
+export function createMemoryStateStore(prefix = 'prescale'): StateStore {
+  const hashes = new Map<string, Map<string, string>>();
+  const hash = (name: string) => hashes.get(name) ?? hashes.set(name, new Map()).get(name)!;
+  return stateStoreOver(
+    {
+      get: async (name, field) => hash(name).get(field) ?? null,
+      set: async (name, field, value) => void hash(name).set(field, value),
+      values: async (name) => [...hash(name).values()],
+    },
+    prefix,
+  );
+}
+
+/** Redis hashes `<prefix>:scaling` and `<prefix>:models`, one JSON value per target. */
+export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateStore {
+  return stateStoreOver(
+    {
+      get: (name, field) => redis.hget(name, field),
+      set: async (name, field, value) => void (await redis.hset(name, field, value)),
+      values: (name) => redis.hvals(name),
+    },
+    prefix,
+  );
+}
