@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The one gate: install what is missing, then lint, typecheck and every test tier against real services.
+# The one gate (`npm test`): installs what is missing (Debian packages, npm packages), then runs lint,
+# typecheck and every test tier against real Redis, InfluxDB and Chromium. Extra args go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/services.sh install
-[ -d node_modules ] || npm ci --strict-allow-scripts
+bash scripts/services.sh install --with-browser --with-notebooks
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --strict-allow-scripts --no-audit --no-fund
+fi
+echo "== lint" >&2
 npx eslint .
+echo "== typecheck" >&2
 npx tsc --noEmit -p .
-npx vitest run "$@"
+echo "== tests" >&2
+npx vitest run --reporter=default --reporter=json --outputFile=.vitest-report.json "$@"
