@@ -102,6 +102,8 @@ export const nodePoolSchema = z
     cpu: metricRefSchema.optional(),
     memory: metricRefSchema.optional(),
     driver: nodePoolDriverSchema.default({ type: 'simulated' }),
+    /** Node labels that select this pool's nodes (Kubernetes modes); default depends on the driver (src/kube/node-pools.ts). */
+    nodeSelector: z.record(z.string(), z.string()).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
