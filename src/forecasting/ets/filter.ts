@@ -1,0 +1,140 @@
+import { cloneState, type EtsParams, type EtsSpec, type EtsState } from './types.js';
+
+/**
+ * The ETS recursion. For additive and multiplicative errors the states move the same way for the same
+ * parameters (only the likelihood differs), so one loop serves both:
+ *   base = level + phi*trend;  mu = base + S (additive seasons) or base * S (multiplicative), e = y - mu
+ *   level' = base + alpha*e / S*;  trend' = phi*trend + beta*e / S*;  s_k' = s_k + gamma_k*e / (base*S/s_k)*
+ * (* only for multiplicative seasons; S = sum or product of the seasonal states in use).
+ * This is statsmodels' ExponentialSmoothing recursion with beta_here = alpha * beta_statsmodels.
+ * With the AR(1) term (spec.ar), mu also gets rho * u[t-1] (u = y minus the ETS part) and the states are
+ * corrected by the innovation e = y - mu.
+ */
+
+export interface FilterResult {
+  /** Sum of squared one-step errors y - mu. */
+  sse: number;
+  /** Sum of squared relative errors (y - mu) / mu (for the multiplicative-error likelihood). */
+  sseRelative: number;
+  /** Sum of log|mu| (for the multiplicative-error likelihood). */
+  sumLogMu: number;
+  /** False when a state or fitted value left the finite numbers, or mu <= 0 where a log or ratio needs mu > 0. */
+  ok: boolean;
+  state: EtsState;
+  /** One-step fitted values, when asked for. */
+  fitted?: Float64Array;
+}
+
+export interface FilterOptions {
+  /** Keep the one-step fitted values (costs an array of n). */
+  keepFitted?: boolean;
+  /** Filter in place: the state passed in is consumed (used by the optimiser to avoid copies). */
+  inPlace?: boolean;
+}
+
+export function etsFilter(
+  y: ArrayLike<number>,
+  spec: EtsSpec,
+  params: EtsParams,
+  init: EtsState,
+  options: FilterOptions = {},
+): FilterResult {
+  const state = options.inPlace ? init : cloneState(init);
+  const n = y.length;
+  const fitted = options.keepFitted ? new Float64Array(n) : undefined;
+  const damped = spec.trend === 'Ad';
+  const hasTrend = spec.trend !== 'N';
+  const phi = damped ? params.phi : 1;
+  const alpha = params.alpha;
+  const beta = hasTrend ? params.beta : 0;
+  const nSeason = spec.season === 'N' ? 0 : spec.periods.length;
+  const multSeason = spec.season === 'M';
+  const needPositive = multSeason || spec.error === 'M';
+  const s0 = nSeason > 0 ? state.seasons[0]! : new Float64Array(1);
+  const s1 = nSeason > 1 ? state.seasons[1]! : new Float64Array(1);
+  const m0 = nSeason > 0 ? spec.periods[0]! : 1;
+  const m1 = nSeason > 1 ? spec.periods[1]! : 1;
+  const g0 = nSeason > 0 ? params.gammas[0]! : 0;
+  const g1 = nSeason > 1 ? params.gammas[1]! : 0;
+  let level = state.level;
+  let trend = hasTrend ? state.trend : 0;
+  let t = state.t;
+  const rho = spec.ar ? (params.rho ?? 0) : 0;
+  let u = spec.ar ? state.lastResidual : 0;
+  let i0 = t % m0;
+  let i1 = t % m1;
+  let sse = 0;
+  let sseRelative = 0;
+  let sumLogMu = 0;
+  let ok = true;
+
+  for (let i = 0; i < n; i++) {
+    const base = level + phi * trend;
+    const a = nSeason > 0 ? s0[i0]! : multSeason ? 1 : 0;
+    const b = nSeason > 1 ? s1[i1]! : multSeason ? 1 : 0;
+    const structural = multSeason ? base * a * b : base + a + b;
+    const mu = structural + rho * u;
+    const e = y[i]! - mu;
+    u = y[i]! - structural;
+    if (fitted) fitted[i] = mu;
+    sse += e * e;
+    if (needPositive) {
+      if (!(mu > 0)) {
+        ok = false;
+        break;
+      }
+      const r = e / mu;
+      sseRelative += r * r;
+      sumLogMu += Math.log(mu);
+    }
+    if (multSeason) {
+      const S = a * b;
+      level = base + (alpha * e) / S;
+      trend = phi * trend + (beta * e) / S;
+      if (nSeason > 0) s0[i0] = a + (g0 * e) / (base * b);
+      if (nSeason > 1) s1[i1] = b + (g1 * e) / (base * a);
+    } else {
+      level = base + alpha * e;
+      trend = phi * trend + beta * e;
+      if (nSeason > 0) s0[i0] = a + g0 * e;
+      if (nSeason > 1) s1[i1] = b + g1 * e;
+    }
+    t++;
+    if (++i0 === m0) i0 = 0;
+    if (++i1 === m1) i1 = 0;
+  }
+  if (!Number.isFinite(sse) || !Number.isFinite(level) || !Number.isFinite(trend)) ok = false;
+  state.level = level;
+  state.trend = trend;
+  state.t = t;
+  state.lastResidual = u;
+  return { sse, sseRelative, sumLogMu, ok, state, fitted };
+}
+
+/** Point forecasts for the `h` steps after the state (no clamping: the adapter clamps loads at 0). */
+export function etsForecast(state: EtsState, spec: EtsSpec, params: EtsParams, h: number): Float64Array {
+  const out = new Float64Array(h);
+  const damped = spec.trend === 'Ad';
+  const hasTrend = spec.trend !== 'N';
+  const phi = damped ? params.phi : 1;
+  const multSeason = spec.season === 'M';
+  const nSeason = spec.season === 'N' ? 0 : spec.periods.length;
+  const rho = spec.ar ? (params.rho ?? 0) : 0;
+  let arPart = state.lastResidual;
+  let phiSum = 0;
+  let phiPow = 1;
+  for (let j = 1; j <= h; j++) {
+    arPart *= rho;
+    phiPow *= phi;
+    phiSum += phiPow;
+    const base = state.level + (hasTrend ? phiSum * state.trend : 0);
+    let s = multSeason ? 1 : 0;
+    for (let k = 0; k < nSeason; k++) {
+      const m = spec.periods[k]!;
+      const v = state.seasons[k]![(state.t + j - 1) % m]!;
+      s = multSeason ? s * v : s + v;
+    }
+    out[j - 1] = (multSeason ? base * s : base + s) + arPart;
+  }
+  return out;
+}
