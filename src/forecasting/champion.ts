@@ -1,0 +1,202 @@
+import { InputError } from '../core/errors.js';
+import { maseScale } from './accuracy.js';
+import { daySeason, rollForecasts, sliceSeries, validationPlan, type ValidationPlan } from './backtest.js';
+import { ConformalModel, conformalTable } from './calibration.js';
+import { EnsembleModel } from './ensemble.js';
+import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type RegularSeries } from './forecaster.js';
+import { forecasterKinds, getForecaster } from './forecasters.js';
+import { SNAIVE_KIND } from './seasonal-naive.js';
+
+/**
+ * Champion choice, the one the service and `prescale backtest --models auto` both use. Every candidate
+ * (and every equal-weight pair of candidates) is scored by an inner rolling backtest on the last part of
+ * the series it is given (see validationPlan); a model is promoted only if its validation MASE is below
+ * seasonal naive's. The winner is refitted on the whole series and its intervals are calibrated by
+ * split conformal on the winner's own validation residuals, per lead step (calibration.ts).
+ *
+ * Nothing here looks past the end of `series`: in a backtest the caller passes the training part only.
+ */
+
+/** Candidates `auto` considers unless told otherwise: LSTM only when asked (it is slow to train). */
+export const DEFAULT_CANDIDATES = ['snaive', 'hw'] as const;
+
+export interface ChampionOptions extends FitOptions {
+  /** Lead steps the intervals are calibrated for (the planner's horizon, or the backtest's h). */
+  horizon: number;
+  /** Forecaster kinds to try; kinds not registered are skipped with a note. Default DEFAULT_CANDIDATES. */
+  candidates?: readonly string[];
+  /** The baseline a champion must beat; false when the caller asked for one model explicitly. */
+  baseline?: string | false;
+  /** Try equal-weight pairs of candidates. Default true. */
+  ensembles?: boolean;
+  /** Default MAX_VALIDATION_ORIGINS (backtest.ts). */
+  maxValidationOrigins?: number;
+}
+
+export interface CandidateScore {
+  /** Kind, or "a+b" for an equal-weight ensemble. */
+  name: string;
+  description: string;
+  /** Validation MASE (scale: in-sample seasonal naive MAE on the fitting part). */
+  mase: number;
+  /** Validation sMAPE, percent. */
+  smape: number;
+  fitSeconds: number;
+  error?: string;
+}
+
+export interface ChampionResult {
+  /** The champion, refitted on the whole series, with calibrated intervals. */
+  model: FittedModel;
+  /** The winning candidate's name ("hw", "snaive", "hw+snaive"). */
+  kind: string;
+  /** Validation scores by candidate name (mase, smape, fitSeconds), as the train job stores them. */
+  scores: Record<string, Record<string, number>>;
+  table: CandidateScore[];
+  backtestMase?: number;
+  naiveMase?: number;
+  notes: string[];
+}
+
+interface CandidateRun {
+  name: string;
+  members: string[];
+  description: string;
+  /** means[j][k]: forecast of validation origin j at lead k+1. */
+  means: number[][];
+  fitSeconds: number;
+}
+
+export async function selectChampion(series: RegularSeries, options: ChampionOptions): Promise<ChampionResult> {
+  const { horizon } = options;
+  if (!Number.isInteger(horizon) || horizon < 1) throw new InputError(`horizon must be a positive whole number of steps, got ${horizon}`);
+  const levels = options.levels ?? [...DEFAULT_LEVELS];
+  const baseline = options.baseline === undefined ? SNAIVE_KIND : options.baseline;
+  const known = forecasterKinds();
+  const notes: string[] = [];
+  const requested = [...new Set(options.candidates ?? DEFAULT_CANDIDATES)];
+  const candidates = requested.filter((kind) => known.includes(kind));
+  for (const kind of requested) if (!known.includes(kind)) notes.push(`candidate "${kind}" is not available`);
+  if (baseline && !candidates.includes(baseline)) candidates.unshift(baseline);
+  if (candidates.length === 0) throw new InputError(`no forecaster available among ${requested.join(', ')}`);
+
+  const season = daySeason(series.stepMs);
+  const plan = validationPlan(series.values.length, season, horizon, options.maxValidationOrigins);
+  const progress = options.onProgress ?? (() => {});
+  if (!plan) {
+    // Too short to validate anything: the baseline (or the one model asked for) with its own intervals.
+    const kind = baseline || candidates[0]!;
+    notes.push(`history too short for an inner backtest (${series.values.length} points): ${kind} with its own intervals`);
+    const model = await (await getForecaster(kind)).fit(series, fitOptions(options));
+    return { model, kind, scores: {}, table: [], notes };
+  }
+
+  const scale = maseScale(series.values, plan.fitEnd, Math.min(season, Math.floor(plan.fitEnd / 2)));
+  const actual = plan.origins.map((o) => series.values.slice(o, o + horizon));
+  const runs: CandidateRun[] = [];
+  const table: CandidateScore[] = [];
+  for (const [i, kind] of candidates.entries()) {
+    progress(i / (candidates.length + 1), `validating ${kind}`);
+    try {
+      runs.push(await validateCandidate(kind, series, plan, options));
+    } catch (error) {
+      table.push({ name: kind, description: kind, mase: Number.NaN, smape: Number.NaN, fitSeconds: 0, error: errorText(error) });
+      notes.push(`${kind} failed in validation: ${errorText(error)}`);
+    }
+  }
+  if (options.ensembles ?? true) {
+    const singles = [...runs];
+    for (let a = 0; a < singles.length; a++) {
+      for (let b = a + 1; b < singles.length; b++) runs.push(blend(singles[a]!, singles[b]!));
+    }
+  }
+  for (const run of runs) table.push(scoreRun(run, actual, scale));
+
+  const scored = table.filter((row) => Number.isFinite(row.mase));
+  if (scored.length === 0) throw new InputError(`every candidate failed: ${notes.join('; ')}`);
+  const naive = baseline ? scored.find((row) => row.name === baseline) : undefined;
+  let best = scored.reduce((a, b) => (b.mase < a.mase ? b : a));
+  if (naive && best !== naive && !(best.mase < naive.mase)) best = naive;
+  if (naive && best === naive && scored.length > 1) notes.push(`no candidate beat ${baseline} in validation: ${baseline} kept`);
+  const winner = runs.find((run) => run.name === best.name)!;
+
+  // Calibrate on the winner's own validation errors, then refit it on everything.
+  const residuals = winner.means.map((row, j) => row.map((yhat, k) => Math.abs(actual[j]![k]! - yhat)));
+  const calibration = conformalTable(residuals, levels, series.values.every((v) => v >= 0));
+  progress(candidates.length / (candidates.length + 1), `fitting ${winner.name} on all data`);
+  const members = await Promise.all(winner.members.map(async (kind) => (await getForecaster(kind)).fit(series, fitOptions(options))));
+  const point = members.length === 1 ? members[0]! : new EnsembleModel(members, members.map(() => 1));
+  const model = new ConformalModel(point, calibration);
+  progress(1, `champion ${winner.name}`);
+  notes.push(
+    `champion ${winner.name} (validation MASE ${best.mase.toFixed(3)}${naive ? `, ${baseline} ${naive.mase.toFixed(3)}` : ''}); ` +
+      `intervals calibrated on ${calibration.samples} validation origins`,
+  );
+
+  const scores: Record<string, Record<string, number>> = {};
+  for (const row of table) if (Number.isFinite(row.mase)) scores[row.name] = { mase: row.mase, smape: row.smape, fitSeconds: row.fitSeconds };
+  return {
+    model,
+    kind: winner.name,
+    scores,
+    table,
+    backtestMase: best.mase,
+    ...(naive ? { naiveMase: naive.mase } : {}),
+    notes,
+  };
+}
+
+async function validateCandidate(kind: string, series: RegularSeries, plan: ValidationPlan, options: ChampionOptions): Promise<CandidateRun> {
+  const forecaster = await getForecaster(kind);
+  const t0 = performance.now();
+  const model = await forecaster.fit(sliceSeries(series, 0, plan.fitEnd), fitOptions(options));
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const means = rollForecasts(model, series, plan.origins, plan.horizon, []).map(({ forecast }) => {
+    if (forecast.mean.some((v) => !Number.isFinite(v))) throw new Error(`${kind} forecast a non-finite value`);
+    return forecast.mean;
+  });
+  return { name: kind, members: [kind], description: model.description, means, fitSeconds };
+}
+
+function blend(a: CandidateRun, b: CandidateRun): CandidateRun {
+  return {
+    name: `${a.name}+${b.name}`,
+    members: [...a.members, ...b.members],
+    description: `ensemble(${a.description} + ${b.description})`,
+    means: a.means.map((row, j) => row.map((v, k) => (v + b.means[j]![k]!) / 2)),
+    fitSeconds: a.fitSeconds + b.fitSeconds,
+  };
+}
+
+function scoreRun(run: CandidateRun, actual: number[][], scale: number): CandidateScore {
+  let absErr = 0;
+  let smape = 0;
+  let n = 0;
+  run.means.forEach((row, j) =>
+    row.forEach((yhat, k) => {
+      const y = actual[j]![k]!;
+      const e = Math.abs(y - yhat);
+      absErr += e;
+      const den = Math.abs(y) + Math.abs(yhat);
+      smape += den === 0 ? 0 : (2 * e) / den;
+      n++;
+    }),
+  );
+  // A constant fitting part has scale 0: fall back to MAE so candidates still compare.
+  const mase = scale > 0 ? absErr / n / scale : absErr / n;
+  return { name: run.name, description: run.description, mase, smape: (100 * smape) / n, fitSeconds: run.fitSeconds };
+}
+
+function fitOptions(options: ChampionOptions): FitOptions {
+  const { seasonLengths, levels, seed, calendar, onProgress: _ignored } = options;
+  return {
+    ...(seasonLengths ? { seasonLengths } : {}),
+    ...(levels ? { levels } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(calendar ? { calendar } : {}),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,28 @@
+import { InputError } from '../core/errors.js';
+import { CONFORMAL_KIND, loadConformal } from './calibration.js';
+import { ENSEMBLE_KIND, loadEnsemble } from './ensemble.js';
+import type { FittedModel, ModelArtefact } from './forecaster.js';
+import { forecasterKinds, getForecaster, registerForecaster } from './registry.js';
+import { SNAIVE_KIND, seasonalNaiveForecaster } from './seasonal-naive.js';
+
+/**
+ * Registers every built-in forecaster (importing this module is enough) and loads any stored artefact,
+ * including the wrappers the champion builds (conformal intervals, ensembles). Heavy forecasters are
+ * imported lazily so that the CLI and the API do not load TensorFlow unless a model needs it.
+ */
+
+if (!forecasterKinds().includes(SNAIVE_KIND)) {
+  registerForecaster(SNAIVE_KIND, () => seasonalNaiveForecaster);
+}
+
+/** Rebuilds a fitted model of any kind from its artefact. Throws InputError for unknown kinds. */
+export async function loadModel(artefact: ModelArtefact): Promise<FittedModel> {
+  if (artefact.kind === CONFORMAL_KIND) return loadConformal(artefact, loadModel);
+  if (artefact.kind === ENSEMBLE_KIND) return loadEnsemble(artefact, loadModel);
+  if (!forecasterKinds().includes(artefact.kind)) {
+    throw new InputError(`artefact of unknown kind "${artefact.kind}"; known: ${[...forecasterKinds(), CONFORMAL_KIND, ENSEMBLE_KIND].join(', ')}`);
+  }
+  return (await getForecaster(artefact.kind)).load(artefact);
+}
+
+export { forecasterKinds, getForecaster };
