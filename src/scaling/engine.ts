@@ -56,6 +56,12 @@ export interface TickInput {
   state: TargetScalingState | null;
   /** Whether this is the reactive fast loop (it may only scale up) or the planning tick. */
   loop: 'plan' | 'reactive';
+  /** Time between planning ticks in ms (the sizing window is now .. now + podLeadMs + this). Default 60 s. */
+  planIntervalMs?: number;
+  /** Node provisioning lead time in ms (configured or measured); sizes `replicasAhead` for node pools. */
+  nodeLeadMs?: number;
+  /** Highest load seen recently (e.g. the last 7 days), load units: caps a forecast that explodes. */
+  recentPeakLoad?: number | null;
 }
 
 /** What the engine remembers between ticks; serialisable to JSON (kept in Redis). */
@@ -67,10 +73,20 @@ export interface TargetScalingState {
   changes: { time: number; from: number; to: number }[];
   /** Until when reactive mode holds (epoch ms), after a breach. */
   reactiveUntil: number | null;
+  /**
+   * Recent ratios of observed load to the forecast quantile for the same moment (newest last): the
+   * planner's online calibration of its headroom. Optional so states written before it still load.
+   */
+  calibration?: number[];
 }
 
 export interface TickResult {
   desiredReplicas: number;
+  /**
+   * Replicas the plan expects to need within the node lead window (now .. now + node lead + pod lead +
+   * interval), never below `desiredReplicas`: node-pool planning packs these (see node-pool.ts).
+   */
+  replicasAhead?: number;
   decision: ScalingDecision;
   state: TargetScalingState;
 }

@@ -1,0 +1,368 @@
+/**
+ * The scaling engine: one pure, synchronous tick for one target (the port is engine.ts). It combines
+ * capacity sizing, modes, the reactive path, the calendar and the policy, and explains itself: the
+ * decision's `rule` names the stage that decided, `inputs` holds every number it used, `notes` what was
+ * odd about the inputs (missing or negative metrics, an exploding forecast, a calendar beyond max).
+ *
+ * Stages, in order (each may change the replicas; the last one that did names the rule):
+ *  1. sizing: forecast quantile over the lead window (predictive), or the HPA formula on live load
+ *     (reactive, learning); CPU and memory utilisation by the HPA formula; the binding resource wins;
+ *  2. reactive breaches: scale up at once with the HPA formula, enter reactive mode;
+ *  3. live floor: never below what live load needs now (ceil(live x (1 + margin) / capacity));
+ *  4. calendar effects (floors, ceilings, absolute, relative); live need still wins over a ceiling;
+ *  5. unknown live load: never scale in;
+ *  6. maxReplicas (or the over-max buffer, with an alert) and minReplicas;
+ *  7. scale-down stabilisation and step limits (state carried in TargetScalingState);
+ *  8. the reactive loop only ever scales up.
+ */
+import {
+  bindingResource,
+  ceilReplicas,
+  chooseHeadroom,
+  DEFAULT_HEADROOM,
+  forecastOverWindow,
+  replicasForLoad,
+  replicasForUtilization,
+  type HeadroomOptions,
+  type ResourceNeed,
+  type WindowForecast,
+} from './capacity.js';
+import { applyCalendar } from './calendar.js';
+import type { TargetScalingState, TickInput, TickResult } from './engine.js';
+import { assessMode, DEFAULT_MODE, type ModeOptions } from './mode.js';
+import { applyOverMax, applyStepLimits, DEFAULT_POLICY, pruneState, stabilize, type PolicyOptions } from './policy.js';
+import { DEFAULT_REACTIVE, detectBreaches, hpaReplicas, strongestBreach, type ReactiveOptions } from './reactive.js';
+
+export interface PlannerOptions {
+  /** Default time between planning ticks, ms, when the input does not say (TickInput.planIntervalMs). */
+  planIntervalMs: number;
+  /** Live floor margin: never below ceil(live load x (1 + this) / capacity per replica). 0.05 = 5%. */
+  liveMargin: number;
+  /** A forecast above this many times max(recent peak, live load) is capped there and noted. */
+  explosionFactor: number;
+  /** Calibration ratios kept in the state (one per planning tick with live load and a forecast). */
+  calibrationSamples: number;
+  headroom: HeadroomOptions;
+  policy: PolicyOptions;
+  reactive: ReactiveOptions;
+  mode: ModeOptions;
+}
+
+export const DEFAULT_PLANNER: PlannerOptions = {
+  planIntervalMs: 60_000,
+  liveMargin: 0.05,
+  explosionFactor: 3,
+  calibrationSamples: 240,
+  headroom: DEFAULT_HEADROOM,
+  policy: DEFAULT_POLICY,
+  reactive: DEFAULT_REACTIVE,
+  mode: DEFAULT_MODE,
+};
+
+/** Options with nested parts optional; unspecified fields keep their defaults. */
+export type PlannerOptionsInput = Partial<Omit<PlannerOptions, 'headroom' | 'policy' | 'reactive' | 'mode'>> & {
+  headroom?: Partial<HeadroomOptions>;
+  policy?: Partial<PolicyOptions>;
+  reactive?: Partial<ReactiveOptions>;
+  mode?: Partial<ModeOptions>;
+};
+
+export function plannerOptions(input: PlannerOptionsInput = {}): PlannerOptions {
+  return {
+    ...DEFAULT_PLANNER,
+    ...input,
+    headroom: { ...DEFAULT_PLANNER.headroom, ...input.headroom },
+    policy: { ...DEFAULT_PLANNER.policy, ...input.policy },
+    reactive: { ...DEFAULT_PLANNER.reactive, ...input.reactive },
+    mode: { ...DEFAULT_PLANNER.mode, ...input.mode },
+  };
+}
+
+export function initialScalingState(): TargetScalingState {
+  return { mode: 'reactive', recommendations: [], changes: [], reactiveUntil: null, calibration: [] };
+}
+
+/** A planTick bound to options (the simulator and benchmarks tune them; the service uses the defaults). */
+export function createPlanner(options: PlannerOptionsInput = {}): (input: TickInput) => TickResult {
+  const resolved = plannerOptions(options);
+  return (input) => planTick(input, resolved);
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? String(Math.round(x)) : String(Math.round(x * 100) / 100));
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** A metric as the engine trusts it: a finite number, negative clamped to 0 (noted), or null. */
+function sanitize(name: string, value: number | null | undefined, notes: string[]): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isFinite(value)) {
+    notes.push(`live ${name} ${String(value)} treated as unknown`);
+    return null;
+  }
+  if (value < 0) {
+    notes.push(`negative live ${name} ${fmt(value)} clamped to 0`);
+    return 0;
+  }
+  return value;
+}
+
+export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLANNER): TickResult {
+  const { now, target, workload } = input;
+  const notes: string[] = [];
+  const inputs: Record<string, number> = {};
+  const record = (key: string, value: number | null | undefined) => {
+    if (value !== null && value !== undefined && Number.isFinite(value)) inputs[key] = value;
+  };
+  const state = input.state ?? initialScalingState();
+  const cap = target.capacityPerReplica;
+  const q = target.quantile;
+  const current = Math.max(0, Math.round(workload.desiredReplicas));
+  const ready = Math.max(0, Math.round(workload.readyReplicas));
+  const intervalMs = input.planIntervalMs ?? options.planIntervalMs;
+  const windowEnd = now + input.podLeadMs + intervalMs;
+
+  // Live metrics: unknown stays unknown, never guessed.
+  const load = sanitize('load', input.live.load, notes);
+  const cpu = sanitize('cpu utilisation', input.live.cpuUtilization, notes);
+  const memory = sanitize('memory utilisation', input.live.memoryUtilization, notes);
+  if (load === null && input.live.load === null) notes.push('live load unknown');
+  record('liveLoad', load);
+  record('cpuUtilization', cpu);
+  record('memoryUtilization', memory);
+  record('liveAgeS', (now - input.live.at) / 1000);
+  record('currentReplicas', current);
+  record('readyReplicas', ready);
+  record('capacityPerReplica', cap);
+  record('targetUtilization', target.targetUtilization);
+  record('quantile', q);
+  record('podLeadS', input.podLeadMs / 1000);
+  record('windowS', (windowEnd - now) / 1000);
+
+  // The forecast over the sizing window, and a cap against one that explodes.
+  let window: WindowForecast | null = input.forecast ? forecastOverWindow(input.forecast, now, windowEnd, q) : null;
+  const reference = Math.max(input.recentPeakLoad ?? 0, load ?? 0);
+  if (window && !window.invalid && reference > 0 && window.peakQuantile > options.explosionFactor * reference) {
+    const capped = options.explosionFactor * reference;
+    notes.push(`forecast P${q} ${fmt(window.peakQuantile)} capped at ${options.explosionFactor} x recent peak ${fmt(reference)}`);
+    record('forecastUncapped', window.peakQuantile);
+    window = { ...window, peakQuantile: capped, peakMean: Math.min(window.peakMean, capped) };
+    inputs.forecastCapped = 1;
+  }
+  if (window) {
+    record('forecastPeakQuantile', window.peakQuantile);
+    record('forecastPeakMean', window.peakMean);
+    record('forecastUpper95', window.upper95AtPeak);
+    record('forecastPoints', window.points);
+  }
+
+  const modeAssessment = assessMode(
+    {
+      now,
+      forecastOnly: target.forecastOnly,
+      model: input.model,
+      hasForecast: input.forecast !== null,
+      forecastCovers: window?.covers ?? false,
+      forecastInvalid: window?.invalid ?? false,
+      reactiveUntil: state.reactiveUntil,
+    },
+    options.mode,
+  );
+  record('historyDays', input.model.historyDays);
+  record('requiredHistoryDays', input.model.requiredHistoryDays);
+  record('backtestMase', input.model.backtestMase);
+  record('naiveMase', input.model.naiveMase);
+
+  // The forecast for the current moment: its 95% bound is the breach line, its quantile the calibration base.
+  const nowPoint = input.forecast && !window?.invalid ? forecastOverWindow(input.forecast, now, now + 1, q) : null;
+  const forecastNow = nowPoint && nowPoint.points > 0 && !nowPoint.invalid ? nowPoint : null;
+  const upper95Now = forecastNow && Number.isFinite(forecastNow.upper95AtPeak) ? forecastNow.upper95AtPeak : null;
+  record('forecastUpper95Now', upper95Now);
+
+  // 1. Sizing.
+  let desired: number;
+  let rule: string;
+  const needs: ResourceNeed[] = [];
+  if (modeAssessment.sizing === 'forecast' && window) {
+    const headroom = chooseHeadroom(q, window.relativeHalfWidth, state.calibration ?? [], options.headroom);
+    record('headroom', headroom.headroom);
+    const replicas = replicasForLoad(window.peakQuantile, cap, headroom.headroom);
+    record('forecastReplicas', replicas);
+    needs.push({
+      resource: 'load',
+      replicas,
+      rule: `forecast P${q} ${fmt(window.peakQuantile)} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica + ${pct(headroom.headroom)} headroom (${headroom.source})`,
+    });
+  } else if (load !== null) {
+    // The HPA formula on the per-replica average against an AverageValue target of utilisation x capacity.
+    const perReplicaTarget = cap * target.targetUtilization;
+    const replicas = current > 0 ? hpaReplicas(current, load / current, perReplicaTarget, options.reactive.tolerance) : ceilReplicas(load / perReplicaTarget);
+    const who = modeAssessment.mode === 'learning' ? 'learning' : 'reactive';
+    needs.push({ resource: 'load', replicas, rule: `${who}: load ${fmt(load)} / (${fmt(cap)} x ${pct(target.targetUtilization)})` });
+  } else {
+    needs.push({ resource: 'load', replicas: current, rule: `live load unknown: hold ${current}` });
+  }
+  const utilizationBase = ready > 0 ? ready : current;
+  if (cpu !== null) needs.push({ resource: 'cpu', replicas: replicasForUtilization(utilizationBase, cpu, target.targetUtilization), rule: `cpu ${pct(cpu)} of ${utilizationBase} at target ${pct(target.targetUtilization)}` });
+  if (memory !== null) needs.push({ resource: 'memory', replicas: replicasForUtilization(utilizationBase, memory, target.targetUtilization), rule: `memory ${pct(memory)} of ${utilizationBase} at target ${pct(target.targetUtilization)}` });
+  const binding = bindingResource(needs)!;
+  desired = binding.replicas;
+  rule = binding.rule;
+  for (const need of needs) record(`${need.resource}Replicas`, need.replicas);
+
+  // 2. Reactive breaches.
+  let mode = modeAssessment.mode;
+  let reactiveUntil = state.reactiveUntil !== null && state.reactiveUntil > now ? state.reactiveUntil : null;
+  const breaches = detectBreaches(
+    {
+      load,
+      cpuUtilization: cpu,
+      memoryUtilization: memory,
+      sloBreached: input.live.sloBreached === true,
+      readyReplicas: ready,
+      currentReplicas: current,
+      capacityPerReplica: cap,
+      targetUtilization: target.targetUtilization,
+      forecastUpper95: modeAssessment.sizing === 'forecast' ? upper95Now : null,
+    },
+    options.reactive,
+  );
+  const breach = strongestBreach(breaches);
+  if (breach) {
+    reactiveUntil = now + options.reactive.holdMs;
+    if (mode === 'predictive') mode = 'reactive';
+    record('breachObserved', breach.observed);
+    record('breachThreshold', breach.threshold);
+    record('breachReplicas', breach.replicas);
+    if (breaches.length > 1) notes.push(`breaches: ${breaches.map((b) => b.signal).join(', ')}`);
+    if (breach.replicas > desired) {
+      desired = breach.replicas;
+      rule = breach.rule;
+    } else {
+      notes.push(`${breach.rule} (plan already ${desired})`);
+    }
+  }
+
+  // 3. Live floor: never below what the load needs right now.
+  const liveNeed = load !== null ? replicasForLoad(load, cap, options.liveMargin) : 0;
+  record('liveNeed', liveNeed);
+  if (desired < liveNeed) {
+    desired = liveNeed;
+    rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(options.liveMargin)})`;
+  }
+
+  // 4. Calendar.
+  if (input.calendar.length > 0) {
+    const outcome = applyCalendar(desired, input.calendar);
+    notes.push(...outcome.notes);
+    record('calendarFloor', outcome.floor);
+    record('calendarCeiling', outcome.ceiling);
+    inputs.calendarEntries = input.calendar.length;
+    notes.push(`calendar: ${input.calendar.map((e) => e.entryId).join(', ')}`);
+    if (outcome.rule && outcome.replicas !== desired) {
+      desired = outcome.replicas;
+      rule = outcome.rule;
+    }
+    if (desired < liveNeed) {
+      notes.push(`${outcome.rule ?? 'calendar'} is below the live need ${liveNeed}: live load wins`);
+      desired = liveNeed;
+      rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(options.liveMargin)})`;
+    }
+    if (outcome.floor !== null && outcome.floor > target.maxReplicas) notes.push(`calendar floor ${outcome.floor} is above maxReplicas ${target.maxReplicas}: max wins`);
+  }
+
+  // 5. Never scale in on unknown live load.
+  if (load === null && desired < current) {
+    desired = current;
+    rule = `live load unknown: no scale-in below ${current}`;
+  }
+
+  // 6. Max (or the over-max buffer) and min.
+  const overMax = applyOverMax(desired, target.maxReplicas, options.policy.overMax);
+  const maxAllowed = Math.max(target.maxReplicas, overMax.replicas);
+  if (overMax.alert) {
+    inputs.alertForecastAboveMax = 1;
+    inputs.wantedAboveMax = overMax.excess;
+    notes.push(`alert: ${desired} replicas wanted, above maxReplicas ${target.maxReplicas}`);
+    desired = overMax.replicas;
+    rule = overMax.rule!;
+  }
+  if (desired < target.minReplicas) {
+    desired = target.minReplicas;
+    rule = `min ${target.minReplicas}`;
+  }
+  const recommended = desired;
+  record('recommendedReplicas', recommended);
+
+  // 7. Stabilisation and step limits, against the replicas asked for now.
+  const stabilized = stabilize(current, desired, state.recommendations, now, options.policy);
+  if (stabilized.rule) {
+    desired = stabilized.replicas;
+    rule = stabilized.rule;
+  }
+  const stepped = applyStepLimits(current, desired, state.changes, now, options.policy);
+  if (stepped.rule) {
+    desired = stepped.replicas;
+    rule = stepped.rule;
+  }
+
+  // 8. The fast loop reacts; it never scales in.
+  if (input.loop === 'reactive' && desired < current) {
+    desired = current;
+    rule = `reactive loop holds ${current} (scale-in is the planning tick's)`;
+  }
+  // min and max are hard limits, also after step limits (e.g. when max was lowered below current).
+  const bounded = Math.min(maxAllowed, Math.max(target.minReplicas, desired));
+  if (bounded !== desired) {
+    rule = bounded === target.minReplicas ? `min ${target.minReplicas}` : `max ${maxAllowed}`;
+    desired = bounded;
+  }
+
+  // Replicas expected within the node lead window, for node-pool packing.
+  let replicasAhead = desired;
+  if (input.nodeLeadMs !== undefined && modeAssessment.sizing === 'forecast' && input.forecast) {
+    const ahead = forecastOverWindow(input.forecast, now, windowEnd + input.nodeLeadMs, q);
+    if (!ahead.invalid && ahead.points > 0) {
+      const peak = reference > 0 ? Math.min(ahead.peakQuantile, options.explosionFactor * reference) : ahead.peakQuantile;
+      replicasAhead = Math.max(desired, Math.min(maxAllowed, replicasForLoad(peak, cap, inputs.headroom ?? 0)));
+    }
+  }
+  record('replicasAhead', replicasAhead);
+
+  // Calibration: how the forecast's quantile for this moment compares with the load that came.
+  let calibration = state.calibration ?? [];
+  if (input.loop === 'plan' && load !== null && forecastNow && forecastNow.peakQuantile > 0) {
+    const ratio = Math.min(load / forecastNow.peakQuantile, 10);
+    calibration = [...calibration, Math.round(ratio * 1e4) / 1e4].slice(-options.calibrationSamples);
+    record('calibrationRatio', ratio);
+  }
+
+  const nextState = pruneState(
+    {
+      mode,
+      recommendations: [...state.recommendations, { time: now, replicas: recommended }],
+      changes: desired !== current ? [...state.changes, { time: now, from: current, to: desired }] : state.changes,
+      reactiveUntil,
+      calibration,
+    },
+    now,
+    options.policy,
+  );
+
+  if (modeAssessment.reason) notes.unshift(modeAssessment.reason);
+  return {
+    desiredReplicas: desired,
+    replicasAhead,
+    state: nextState,
+    decision: {
+      target: `${target.namespace}/${target.name}`,
+      time: now,
+      mode,
+      rule,
+      previousReplicas: current,
+      desiredReplicas: desired,
+      applied: false,
+      ...(target.nodePool ? { nodePool: target.nodePool } : {}),
+      inputs,
+      notes: notes.join('; '),
+    },
+  };
+}
