@@ -1,0 +1,127 @@
+/**
+ * How Prescale's own records are laid out in InfluxDB, shared by the v1 and v2 adapters:
+ *
+ * - `prescale_forecast`, tag `target`; fields `mean`, `lo80`/`hi80`, `lo95`/`hi95` (any level L as `loL`/`hiL`),
+ *   `issued_at` (epoch ms) and `model` (string). One series per target, so a newer forecast overwrites an older one
+ *   at the same timestamp without growing series cardinality; the adapters skip timestamps already covered by a
+ *   forecast issued later, so the latest issued forecast wins whatever order writes arrive in.
+ * - `prescale_decision`, tags `target`, `mode`; fields `previous_replicas`, `desired_replicas`, `applied` (bool),
+ *   `rule`, `notes`, `node_pool` (strings), `previous_nodes`, `desired_nodes`, `inputs_json` (the whole inputs map
+ *   as JSON) and every input again as a number field `input_<key>` so InfluxQL/Flux can chart it.
+ */
+import { Point } from '@influxdata/influxdb-client';
+import type { EpochMs, ForecastPoint, MetricPoint, ScalingDecision, StoredForecast } from './metrics-store.js';
+import { MEASUREMENTS } from './metrics-store.js';
+
+/** Lines per write request: large enough to be fast, small enough for InfluxDB's default body limits. */
+export const DEFAULT_BATCH_LINES = 5000;
+
+export function metricPointToPoint(p: MetricPoint): Point {
+  const point = new Point(p.measurement).timestamp(Math.round(p.time));
+  for (const [key, value] of Object.entries(p.tags)) point.tag(key, value);
+  for (const [key, value] of Object.entries(p.fields)) point.floatField(key, value);
+  return point;
+}
+
+export function forecastToPoints(f: StoredForecast): Point[] {
+  return f.mean.map((mean, i) => {
+    const point = new Point(MEASUREMENTS.forecast)
+      .tag('target', f.target)
+      .floatField('mean', mean)
+      .floatField('issued_at', f.issuedAt)
+      .stringField('model', f.model)
+      .timestamp(Math.round(f.startMs + i * f.stepMs));
+    for (const interval of f.intervals) {
+      point.floatField(`lo${interval.level}`, interval.lower[i]);
+      point.floatField(`hi${interval.level}`, interval.upper[i]);
+    }
+    return point;
+  });
+}
+
+export function decisionToPoint(d: ScalingDecision): Point {
+  const point = new Point(MEASUREMENTS.decision)
+    .tag('target', d.target)
+    .tag('mode', d.mode)
+    .floatField('previous_replicas', d.previousReplicas)
+    .floatField('desired_replicas', d.desiredReplicas)
+    .booleanField('applied', d.applied)
+    .stringField('rule', d.rule)
+    .stringField('inputs_json', JSON.stringify(d.inputs ?? {}))
+    .timestamp(Math.round(d.time));
+  if (d.notes !== undefined) point.stringField('notes', d.notes);
+  if (d.nodePool !== undefined) point.stringField('node_pool', d.nodePool);
+  if (d.previousNodes !== undefined) point.floatField('previous_nodes', d.previousNodes);
+  if (d.desiredNodes !== undefined) point.floatField('desired_nodes', d.desiredNodes);
+  for (const [key, value] of Object.entries(d.inputs ?? {})) point.floatField(`input_${key}`, value);
+  return point;
+}
+
+/** Line protocol with millisecond timestamps (write with precision=ms). */
+export function toLines(points: readonly Point[]): string[] {
+  const convertTime = (t: string | number | Date | undefined) => (t === undefined ? undefined : String(t instanceof Date ? t.getTime() : t));
+  return points.map((p) => p.toLineProtocol({ convertTime })).filter((line): line is string => line !== undefined);
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** A row read back from either API, already keyed by column (field and tag names), time in epoch ms. */
+export type StoredRow = Record<string, unknown> & { time: EpochMs };
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export function rowToForecastPoint(row: StoredRow): ForecastPoint | undefined {
+  const mean = num(row['mean']);
+  if (mean === undefined) return undefined;
+  const point: ForecastPoint = { time: row.time, mean, model: str(row['model']) ?? 'unknown', issuedAt: num(row['issued_at']) ?? row.time };
+  for (const key of ['lo80', 'hi80', 'lo95', 'hi95'] as const) {
+    const value = num(row[key]);
+    if (value !== undefined) point[key] = value;
+  }
+  return point;
+}
+
+export function rowToDecision(row: StoredRow): ScalingDecision {
+  let inputs: Record<string, number> = {};
+  try {
+    const parsed: unknown = JSON.parse(str(row['inputs_json']) ?? '{}');
+    if (parsed && typeof parsed === 'object') inputs = parsed as Record<string, number>;
+  } catch {
+    // A decision written by another tool: rebuild the inputs from the input_* fields below.
+  }
+  if (Object.keys(inputs).length === 0) {
+    for (const [key, value] of Object.entries(row)) {
+      const n = num(value);
+      if (key.startsWith('input_') && n !== undefined) inputs[key.slice('input_'.length)] = n;
+    }
+  }
+  const decision: ScalingDecision = {
+    target: str(row['target']) ?? '',
+    time: row.time,
+    mode: (str(row['mode']) ?? 'predictive') as ScalingDecision['mode'],
+    rule: str(row['rule']) ?? '',
+    previousReplicas: num(row['previous_replicas']) ?? 0,
+    desiredReplicas: num(row['desired_replicas']) ?? 0,
+    applied: row['applied'] === true || row['applied'] === 'true',
+    inputs,
+  };
+  const notes = str(row['notes']);
+  if (notes !== undefined) decision.notes = notes;
+  const nodePool = str(row['node_pool']);
+  if (nodePool !== undefined) decision.nodePool = nodePool;
+  const previousNodes = num(row['previous_nodes']);
+  if (previousNodes !== undefined) decision.previousNodes = previousNodes;
+  const desiredNodes = num(row['desired_nodes']);
+  if (desiredNodes !== undefined) decision.desiredNodes = desiredNodes;
+  return decision;
+}
+
+/** Orders decisions by time, then target and mode, so every adapter returns the same sequence. */
+export function compareDecisions(a: ScalingDecision, b: ScalingDecision): number {
+  return a.time - b.time || a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode);
+}

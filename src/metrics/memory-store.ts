@@ -1,0 +1,129 @@
+/**
+ * MetricsStore in process memory, for the scaling simulator and unit tests. It behaves like InfluxDB where callers
+ * can tell: a point with the same measurement, tags and time merges its fields over the old ones; a tag filter
+ * matches every series that has those tags (aggregating across the rest); grid cells are epoch-aligned.
+ * Passes the same contract suite as the Influx adapters (test/contract/metrics-store.contract.ts).
+ * State lives in one process only, so it is not for deployments with more than one replica.
+ */
+import { InputError } from '../core/errors.js';
+import type { EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
+import { compareDecisions } from './influx-points.js';
+import { aggregateOnGrid, gridFor, needsSeed, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
+import { validateDecisions, validateForecast, validatePoints, validateSeriesQuery, validateTags } from './validate.js';
+
+interface StoredSeries {
+  measurement: string;
+  tags: Tags;
+  /** time -> fields */
+  points: Map<EpochMs, Record<string, number>>;
+}
+
+const seriesKey = (measurement: string, tags: Tags) =>
+  JSON.stringify([measurement, ...Object.keys(tags).sort().map((k) => [k, tags[k]])]);
+
+const matches = (series: StoredSeries, measurement: string, tags: Tags | undefined) =>
+  series.measurement === measurement && Object.entries(tags ?? {}).every(([k, v]) => series.tags[k] === v);
+
+export function createMemoryStore(): MetricsStore {
+  const series = new Map<string, StoredSeries>();
+  /** target -> time -> point */
+  const forecasts = new Map<string, Map<EpochMs, ForecastPoint>>();
+  /** target|mode|time -> decision, like the Influx layout (tags target, mode). */
+  const decisions = new Map<string, ScalingDecision>();
+
+  function* samples(measurement: string, field: string, tags: Tags | undefined, from: EpochMs, to: EpochMs, inclusiveEnd = false) {
+    for (const s of series.values()) {
+      if (!matches(s, measurement, tags)) continue;
+      for (const [time, fields] of s.points) {
+        const value = fields[field];
+        if (value === undefined || time < from || (inclusiveEnd ? time > to : time >= to)) continue;
+        yield { time, value };
+      }
+    }
+  }
+
+  function lastSample(measurement: string, field: string, tags: Tags | undefined, from: EpochMs, to: EpochMs, inclusiveEnd: boolean) {
+    let best: { time: EpochMs; value: number } | null = null;
+    for (const sample of samples(measurement, field, tags, from, to, inclusiveEnd)) {
+      if (best === null || sample.time >= best.time) best = sample;
+    }
+    return best;
+  }
+
+  return {
+    async ensureReady() {},
+
+    async writePoints(points: MetricPoint[]) {
+      validatePoints(points);
+      for (const p of points) {
+        const key = seriesKey(p.measurement, p.tags);
+        let s = series.get(key);
+        if (!s) {
+          s = { measurement: p.measurement, tags: { ...p.tags }, points: new Map() };
+          series.set(key, s);
+        }
+        const time = Math.round(p.time);
+        s.points.set(time, { ...s.points.get(time), ...p.fields });
+      }
+    },
+
+    async readSeries(q: SeriesQuery): Promise<GridSeries> {
+      validateSeriesQuery(q);
+      const grid = gridFor(q.from, q.to, q.stepMs);
+      const gap = q.gap ?? 'null';
+      const cells = aggregateOnGrid(grid, samples(q.measurement, q.field, q.tags, grid.startMs, q.to), q.aggregate ?? 'mean');
+      const seed = needsSeed(cells, gap) ? (lastSample(q.measurement, q.field, q.tags, grid.startMs - SEED_LOOKBACK_MS, grid.startMs, false)?.value ?? null) : null;
+      return toGridSeries(grid, cells, gap, seed);
+    },
+
+    async latest(q) {
+      validateTags(q.tags, 'query');
+      if (!(q.lookbackMs > 0)) throw new InputError(`expected a positive lookback, got ${q.lookbackMs}`, 'lookbackMs');
+      return lastSample(q.measurement, q.field, q.tags, q.at - q.lookbackMs, q.at, true);
+    },
+
+    async writeForecast(f: StoredForecast) {
+      validateForecast(f);
+      let byTime = forecasts.get(f.target);
+      if (!byTime) forecasts.set(f.target, (byTime = new Map()));
+      f.mean.forEach((mean, i) => {
+        const time = Math.round(f.startMs + i * f.stepMs);
+        const existing = byTime.get(time);
+        if (existing && existing.issuedAt > f.issuedAt) return;
+        // Merge like an InfluxDB point: bounds of a level the new forecast lacks stay from the old one.
+        const point: ForecastPoint = { ...existing, time, mean, model: f.model, issuedAt: f.issuedAt };
+        for (const interval of f.intervals) {
+          if (interval.level === 80 || interval.level === 95) {
+            point[`lo${interval.level}`] = interval.lower[i]!;
+            point[`hi${interval.level}`] = interval.upper[i]!;
+          }
+        }
+        byTime.set(time, point);
+      });
+    },
+
+    async readForecast(target: string, from: EpochMs, to: EpochMs) {
+      return [...(forecasts.get(target)?.values() ?? [])]
+        .filter((p) => p.time >= from && p.time < to)
+        .map((p) => ({ ...p }))
+        .sort((a, b) => a.time - b.time);
+    },
+
+    async writeDecisions(list: ScalingDecision[]) {
+      validateDecisions(list);
+      for (const d of list) {
+        const time = Math.round(d.time);
+        decisions.set(`${d.target}|${d.mode}|${time}`, structuredClone({ ...d, time }));
+      }
+    },
+
+    async readDecisions(target: string | undefined, from: EpochMs, to: EpochMs) {
+      return [...decisions.values()]
+        .filter((d) => (target === undefined || d.target === target) && d.time >= from && d.time < to)
+        .map((d) => structuredClone(d))
+        .sort(compareDecisions);
+    },
+
+    async close() {},
+  };
+}
