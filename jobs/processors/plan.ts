@@ -67,6 +67,7 @@ export function planProcessor(deps: JobDeps) {
       calendar,
       model,
       podLeadMs,
+      planIntervalMs: deps.config.schedule.plan,
       state,
       loop,
     });

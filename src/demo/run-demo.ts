@@ -1,0 +1,197 @@
+/**
+ * The embedded default (`npm run demo`): a week of the bundled NASA-HTTP trace backfilled into InfluxDB, then
+ * the following days replayed on a replay clock through the real BullMQ jobs, Redis and InfluxDB against a
+ * simulated cluster, with the HTTP server answering on localhost:8080. Ends with a summary that compares
+ * Prescale with a reactive-only autoscaler (a faithful HPA) on the same replay.
+ */
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { createApp } from '../api/create-app.js';
+import { SimulatedCluster } from '../cluster/simulated-cluster.js';
+import { loadConfig } from '../config/load-config.js';
+import type { PrescaleConfig } from '../config/schema.js';
+import { targetId } from '../config/targets.js';
+import { ReplayClock } from '../core/clock.js';
+import { createFileLogger } from '../core/logger.js';
+import { readCsvTrace } from '../core/csv-trace.js';
+import { REPO_ROOT, tracePath } from '../core/paths.js';
+import { createRuntime } from '../runtime.js';
+import { QueueSet } from '../../jobs/queue-set.js';
+import { ReplayScheduler } from '../../jobs/replay-scheduler.js';
+import { scheduleTable } from '../../jobs/schedule-table.js';
+import { startWorkers } from '../../jobs/workers.js';
+import { emptyTally, slack, tallyMinute, type ProvisioningTally } from './demo-metrics.js';
+import { runReactiveBaseline } from './reactive-baseline.js';
+
+const DAY_MS = 86_400_000;
+
+export interface DemoOptions {
+  configFile: string;
+  trace: string;
+  backfillDays: number;
+  replayDays: number;
+  /** 0 = no HTTP server. */
+  httpPort: number;
+  /** Where JSON logs go (the console shows progress and the summary). */
+  logFile: string;
+  quiet?: boolean;
+}
+
+export interface DemoSummary {
+  window: { from: string; to: string };
+  prescale: ProvisioningTally & { slack: number };
+  reactiveOnly: ProvisioningTally & { slack: number };
+  jobs: number;
+  seconds: number;
+  decisions: Record<string, number>;
+}
+
+/** Starts every demo from an empty database of its own (only ever the `_demo` one). */
+async function dropDemoDatabase(config: PrescaleConfig): Promise<void> {
+  if (config.influx.api !== 'v1' || !config.influx.database.endsWith('_demo')) return;
+  const url = `${config.influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${config.influx.database}"`)}`;
+  const response = await fetch(url, { method: 'POST' });
+  if (!response.ok) throw new Error(`influxdb at ${config.influx.url}: DROP DATABASE answered ${response.status} ${await response.text()}`);
+}
+
+function demoConfig(file: string): PrescaleConfig {
+  const config = loadConfig(file);
+  // The demo owns its database and queue prefix, so it never touches a real installation's data.
+  return { ...config, influx: { ...config.influx, database: `${config.influx.database}_demo` }, redis: { ...config.redis, prefix: `${config.redis.prefix}-demo` } };
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const started = Date.now();
+  const say = (line: string) => {
+    if (!options.quiet) process.stderr.write(`${line}\n`);
+  };
+  const config = demoConfig(options.configFile);
+  const target = config.targets[0]!;
+  const id = targetId(target);
+  const logger = createFileLogger(options.logFile, 'prescale-demo');
+
+  const trace = readCsvTrace(options.trace);
+  const { startMs: traceStart, stepMs, values } = trace.series;
+  const firstDay = Math.ceil(traceStart / DAY_MS) * DAY_MS;
+  const replayStart = firstDay + options.backfillDays * DAY_MS;
+  const replayEnd = Math.min(replayStart + options.replayDays * DAY_MS, traceStart + values.length * stepMs);
+  const demandAt = (t: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor((t - traceStart) / stepMs)))]!;
+
+  const clock = new ReplayClock(replayStart);
+  const initialReplicas = Math.max(target.minReplicas, Math.ceil(demandAt(replayStart) / (target.capacityPerReplica * target.targetUtilization)));
+  const cluster = SimulatedCluster.fromConfig(clock, config, { replicas: { [id]: initialReplicas }, nodes: {} });
+  const runtime = await createRuntime(config, {
+    clock,
+    logger,
+    cluster,
+    modelsDir: join(REPO_ROOT, '.prescale', 'demo-models'),
+    // The live load is the trace as it unfolds: the collect job writes the step the clock is in.
+    collect: async (at) => {
+      const bucket = Math.floor(at / stepMs) * stepMs;
+      const workload = cluster.inspectWorkload({ namespace: target.namespace, name: target.name, kind: target.kind });
+      return [
+        { measurement: target.load.measurement, tags: target.load.tags, fields: { [target.load.field]: demandAt(at) }, time: bucket },
+        { measurement: 'prescale_cluster', tags: { target: id }, fields: { desired_replicas: workload.desiredReplicas, ready_replicas: workload.readyReplicas }, time: at },
+      ];
+    },
+  });
+  const { redis, store } = runtime;
+  const queues = new QueueSet(redis, config.redis.prefix);
+  await queues.obliterate();
+  await dropDemoDatabase(config);
+  await store.ensureReady();
+  const workers = startWorkers(runtime.deps, { connection: redis, prefix: config.redis.prefix });
+  const replay = new ReplayScheduler(queues, scheduleTable(config), clock);
+  await replay.ready();
+
+  let server: Server | undefined;
+  let replayFraction = 0;
+  if (options.httpPort > 0) {
+    const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
+    server = createServer(app);
+    await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(options.httpPort, config.http.host, () => resolve()));
+    say(`dashboard: http://localhost:${options.httpPort}/ (status JSON at /api/status)`);
+  }
+
+  try {
+    say(`backfilling ${options.backfillDays} days of ${options.trace.split('/').pop()} into InfluxDB (${config.influx.url}, database ${config.influx.database})`);
+    const ingest = await queues.add('ingest', { at: replayStart, file: options.trace, measurement: target.load.measurement, field: target.load.field, tags: target.load.tags, shiftMs: 0, toMs: replayStart });
+    const events = queues.events();
+    const ingested = (await ingest.waitUntilFinished(events['prescale-ingest'], 120_000)) as { points: number };
+    await Promise.all(Object.values(events).map((e) => e.close()));
+    say(`backfilled ${ingested.points} points`);
+
+    say(`replaying ${new Date(replayStart).toISOString()} .. ${new Date(replayEnd).toISOString()} on the replay clock`);
+    const bar = options.quiet ? null : new SingleBar({ format: 'replay [{bar}] {percentage}% | {time} | jobs {jobs} | replicas {replicas} | {mode}', hideCursor: true, stream: process.stderr });
+    bar?.start(100, 0, { time: '', jobs: 0, replicas: 0, mode: '' });
+    const tally = emptyTally();
+    let lastMinute = replayStart;
+    const jobs = await replay.runUntil(replayEnd, async ({ at, jobs: count, fraction }) => {
+      replayFraction = fraction;
+      for (; lastMinute + 60_000 <= at; lastMinute += 60_000) {
+        const w = cluster.inspectWorkload({ namespace: target.namespace, name: target.name, kind: target.kind });
+        tallyMinute(tally, demandAt(lastMinute), w.desiredReplicas, w.readyReplicas, target.capacityPerReplica);
+      }
+      if (at % 3_600_000 === 0) {
+        const w = cluster.inspectWorkload({ namespace: target.namespace, name: target.name, kind: target.kind });
+        const state = await runtime.state.getScalingState(id);
+        bar?.update(Math.round(fraction * 100), { time: new Date(at).toISOString().slice(0, 16), jobs: count, replicas: `${w.readyReplicas}/${w.desiredReplicas}`, mode: state?.mode ?? '' });
+      }
+    });
+    bar?.update(100);
+    bar?.stop();
+
+    const decisions = await store.readDecisions(id, replayStart, replayEnd + 1);
+    const byMode: Record<string, number> = {};
+    for (const d of decisions) byMode[d.mode] = (byMode[d.mode] ?? 0) + 1;
+    const baseline = runReactiveBaseline({ demandAt, from: replayStart, to: replayEnd, target, nodePool: config.nodePools.find((p) => p.name === target.nodePool), initialReplicas });
+    return {
+      window: { from: new Date(replayStart).toISOString(), to: new Date(replayEnd).toISOString() },
+      prescale: { ...tally, slack: slack(tally) },
+      reactiveOnly: { ...baseline, slack: slack(baseline) },
+      jobs,
+      seconds: (Date.now() - started) / 1000,
+      decisions: byMode,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    await replay.close();
+    await queues.close();
+    await runtime.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    logger.flush();
+  }
+}
+
+function printSummary(summary: DemoSummary): void {
+  const row = (name: string, t: DemoSummary['prescale']) =>
+    `| ${name.padEnd(24)} | ${String(t.underProvisionedMinutes).padStart(24)} | ${t.replicaHours.toFixed(1).padStart(13)} | ${(t.slack * 100).toFixed(1).padStart(8)}% |`;
+  console.log(`\nPrescale demo summary: ${summary.window.from} .. ${summary.window.to} (${summary.prescale.minutes} minutes replayed, ${summary.jobs} jobs, ${summary.seconds.toFixed(0)} s)`);
+  console.log(`| policy                   | under-provisioned minutes | replica-hours |    slack |`);
+  console.log(`|--------------------------|--------------------------:|--------------:|---------:|`);
+  console.log(row('prescale', summary.prescale));
+  console.log(row('reactive only (HPA)', summary.reactiveOnly));
+  console.log(`decisions by mode: ${Object.entries(summary.decisions).map(([m, n]) => `${m} ${n}`).join(', ')}`);
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (isMain) {
+  const env = process.env;
+  runDemo({
+    configFile: env['PRESCALE_CONFIG'] ?? join(REPO_ROOT, 'prescale.yaml'),
+    trace: env['PRESCALE_DEMO_TRACE'] ?? tracePath('nasa_http_jul1995_5min.csv'),
+    backfillDays: Number(env['PRESCALE_DEMO_BACKFILL_DAYS'] ?? 7),
+    replayDays: Number(env['PRESCALE_DEMO_REPLAY_DAYS'] ?? 3),
+    httpPort: Number(env['PRESCALE_HTTP_PORT'] ?? 8080),
+    logFile: join(REPO_ROOT, '.prescale', 'demo.log'),
+  })
+    .then((summary) => {
+      printSummary(summary);
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(`demo failed: ${(error as Error).message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,99 @@
+/**
+ * The composition root: config -> adapters -> roles. `PRESCALE_ROLES` (or --roles) picks any of api, worker,
+ * scheduler; all three by default. Shuts down cleanly on SIGTERM/SIGINT: server, then workers, then clients.
+ */
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import type { Worker } from 'bullmq';
+import { createApp } from './api/create-app.js';
+import type { ClusterActuator } from './cluster/cluster.js';
+import { SimulatedCluster } from './cluster/simulated-cluster.js';
+import { loadConfig } from './config/load-config.js';
+import type { PrescaleConfig } from './config/schema.js';
+import { wallClock } from './core/clock.js';
+import { PrescaleError } from './core/errors.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { REPO_ROOT } from './core/paths.js';
+import { KubeActuator } from './kube/kube-actuator.js';
+import { buildKubeConfig } from './kube/kube-config.js';
+import { createRuntime } from './runtime.js';
+import { QueueSet } from '../jobs/queue-set.js';
+import { scheduleTable } from '../jobs/schedule-table.js';
+import { upsertSchedules } from '../jobs/wall-scheduler.js';
+import { startWorkers } from '../jobs/workers.js';
+
+export const ROLES = ['api', 'worker', 'scheduler'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function parseRoles(text: string): Role[] {
+  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0 || roles.length === 0) throw new PrescaleError(`PRESCALE_ROLES: unknown role(s) ${unknown.join(', ') || '(none)'}; expected a comma list of ${ROLES.join(', ')}`, false);
+  return roles as Role[];
+}
+
+function createCluster(config: PrescaleConfig, logger: Logger): ClusterActuator {
+  if (config.kubernetes.mode === 'simulated') return SimulatedCluster.fromConfig(wallClock, config);
+  return new KubeActuator({ kubeConfig: buildKubeConfig(config.kubernetes), targets: config.targets, nodePools: config.nodePools, logger });
+}
+
+export async function main(argv = process.argv.slice(2), env = process.env): Promise<() => Promise<void>> {
+  const configFile = argv.find((a) => a.startsWith('--config='))?.slice('--config='.length) ?? env['PRESCALE_CONFIG'] ?? join(REPO_ROOT, 'prescale.yaml');
+  const roles = parseRoles(argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length) ?? env['PRESCALE_ROLES'] ?? ROLES.join(','));
+  const logger = createLogger();
+  const config = loadConfig(configFile, env);
+  const cluster = createCluster(config, logger);
+  const runtime = await createRuntime(config, { clock: wallClock, logger, cluster, modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local') });
+  const closers: (() => Promise<void>)[] = [];
+  const queues = new QueueSet(runtime.redis, config.redis.prefix);
+
+  if (roles.includes('scheduler')) {
+    const result = await upsertSchedules(queues, scheduleTable(config));
+    logger.info(result, 'job schedulers registered');
+  }
+  let workers: Worker[] = [];
+  if (roles.includes('worker')) {
+    workers = startWorkers(runtime.deps, { connection: runtime.redis, prefix: config.redis.prefix });
+    logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
+  }
+  if (roles.includes('api')) {
+    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster }));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.port, config.http.host, () => resolve()));
+    logger.info({ address: `http://${config.http.host}:${config.http.port}` }, 'api listening');
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  }
+  closers.push(async () => void (await Promise.all(workers.map((w) => w.close()))));
+  closers.push(() => queues.close());
+  closers.push(() => runtime.close());
+  logger.info({ roles, config: configFile, kubernetes: config.kubernetes.mode }, 'prescale started');
+  return async () => {
+    for (const close of closers) await close();
+    logger.info('prescale stopped');
+  };
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (isMain) {
+  main()
+    .then((stop) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`${signal}: shutting down\n`);
+        stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    })
+    .catch((error: unknown) => {
+      console.error(`prescale failed to start: ${(error as Error).message}`);
+      process.exit(1);
+    });
+}

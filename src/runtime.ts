@@ -1,0 +1,83 @@
+/**
+ * The composition root's building blocks: from a validated config to the adapters every role uses. Only
+ * main.ts, the demo and tests call these; everything else receives its dependencies.
+ */
+import type { Redis } from 'ioredis';
+import type { PrescaleConfig } from './config/schema.js';
+import { targetId } from './config/targets.js';
+import type { Clock } from './core/clock.js';
+import type { Logger } from './core/logger.js';
+import { connectRedis } from './core/redis.js';
+import { selectChampion } from './forecasting/champion.js';
+import { createModelRepository } from './forecasting/model-repository.js';
+import { createMetricsStore } from './metrics/create-store.js';
+import type { MetricPoint, MetricsStore } from './metrics/metrics-store.js';
+import { createRedisStateStore, type StateStore } from './state/state-store.js';
+import type { ClusterActuator } from './cluster/cluster.js';
+import type { CalendarEffect } from './scaling/calendar-types.js';
+import type { JobDeps } from '../jobs/deps.js';
+
+export interface RuntimeOptions {
+  clock: Clock;
+  logger: Logger;
+  cluster: ClusterActuator;
+  /** Folder of model artefacts. Default models/local. */
+  modelsDir: string;
+  collect?: (at: number) => Promise<MetricPoint[]>;
+  calendarEffects?: (target: string, from: number, to: number) => Promise<CalendarEffect[]>;
+  isLeader?: () => boolean;
+}
+
+export interface Runtime {
+  deps: JobDeps;
+  redis: Redis;
+  store: MetricsStore;
+  state: StateStore;
+  close(): Promise<void>;
+}
+
+/** Connects to Redis and InfluxDB (clear errors naming the address when either is down) and wires the deps. */
+export async function createRuntime(config: PrescaleConfig, options: RuntimeOptions): Promise<Runtime> {
+  const redis = await connectRedis(config.redis.url);
+  const store = createMetricsStore(config.influx, options.logger);
+  try {
+    await store.ensureReady();
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const state = createRedisStateStore(redis, config.redis.prefix);
+  const horizonSteps = Math.ceil(config.horizon / config.step);
+  const deps: JobDeps = {
+    config,
+    clock: options.clock,
+    logger: options.logger,
+    store,
+    state,
+    cluster: options.cluster,
+    models: createModelRepository(options.modelsDir, options.logger),
+    train: async (series, fit) => {
+      const explicit = fit.preferred !== 'auto';
+      return selectChampion(series, {
+        ...fit,
+        horizon: horizonSteps,
+        ...(explicit ? { candidates: [fit.preferred], baseline: false } : {}),
+      });
+    },
+    calendarEffects: options.calendarEffects ?? (async () => []),
+    collect: options.collect ?? (async () => []),
+    isLeader: options.isLeader ?? (() => true),
+  };
+  return {
+    deps,
+    redis,
+    store,
+    state,
+    async close() {
+      await store.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+export { targetId };
