@@ -1,0 +1,207 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, the way client-go's leaderelection does it, so exactly
+ * one Prescale replica applies scaling while every replica serves the API.
+ *
+ * - Acquire: create the Lease (409 AlreadyExists = someone else was faster), or take it over when its holder
+ *   is empty or has not renewed it for leaseDurationSeconds *as observed by this replica's own clock* (the
+ *   time we first saw the current record), so clock skew between nodes cannot steal a live lease.
+ * - Renew: replace the Lease with the resourceVersion we read (optimistic concurrency: a 409 means another
+ *   replica wrote first, and we are not the leader).
+ * - A leader that cannot renew for renewDeadline stops acting (`isLeader()` turns false) before the lease
+ *   can expire for the others: renewDeadline < leaseDuration.
+ * - Release on shutdown: holder cleared, so a successor takes over at once.
+ * Times are MicroTime (RFC3339 with 6 fractional digits), which client-node writes for V1MicroTime values.
+ */
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { wallClock, type Clock } from '../core/clock.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { describeFailure, isConflict, isNotFound } from './kube-request.js';
+import { toEpochMs } from './workloads.js';
+
+export interface LeaderElectorOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  /** Lease name (config kubernetes.leaseName). */
+  name: string;
+  /** Unique per replica: the pod name, or hostname + pid. */
+  identity: string;
+  /** How long others wait after the last renewal they observed before taking over, seconds (default 15). */
+  leaseDurationSeconds?: number;
+  /** A leader that has not renewed for this long stops acting, ms (default 2/3 of the lease duration). */
+  renewDeadlineMs?: number;
+  /** Time between attempts in `run`, ms (default 2000). */
+  retryPeriodMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface LeadershipCallbacks {
+  onStartedLeading?: () => void;
+  onStoppedLeading?: () => void;
+}
+
+export class LeaderElector {
+  private readonly api: CoordinationV1Api;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly leaseDurationSeconds: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  /** The record we last saw (holder and renewTime) and when, by our clock. */
+  private observed?: { key: string; at: number };
+  private leading = false;
+  private lastRenewAt = -Infinity;
+  private stopped = false;
+  private loop?: Promise<void>;
+  private inFlight?: Promise<boolean>;
+
+  constructor(private readonly options: LeaderElectorOptions) {
+    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.clock = options.clock ?? wallClock;
+    this.logger = options.logger ?? silentLogger;
+    this.leaseDurationSeconds = options.leaseDurationSeconds ?? 15;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.leaseDurationSeconds * 1000 * 2) / 3);
+    this.retryPeriodMs = options.retryPeriodMs ?? 2000;
+    if (this.renewDeadlineMs >= this.leaseDurationSeconds * 1000) throw new Error('renewDeadlineMs must be shorter than the lease duration');
+  }
+
+  get identity(): string {
+    return this.options.identity;
+  }
+
+  /** True while this replica holds the lease and renewed it within the renew deadline. */
+  isLeader(): boolean {
+    return this.leading && this.clock.now() - this.lastRenewAt < this.renewDeadlineMs;
+  }
+
+  /** One attempt to acquire or renew; resolves to isLeader() afterwards. Never throws. */
+  tryAcquireOrRenew(): Promise<boolean> {
+    this.inFlight = this.attempt().catch((error: unknown) => {
+      const failure = describeFailure(error);
+      this.logger.warn({ lease: this.leaseId(), status: failure?.code, err: failure?.message ?? (error as Error).message }, 'lease acquire/renew failed');
+      return this.isLeader();
+    });
+    return this.inFlight;
+  }
+
+  private leaseId(): string {
+    return `${this.options.namespace}/${this.options.name}`;
+  }
+
+  private async attempt(): Promise<boolean> {
+    const { namespace, name, identity } = this.options;
+    const now = this.clock.now();
+    let lease: V1Lease;
+    try {
+      lease = await this.api.readNamespacedLease({ namespace, name });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      try {
+        await this.api.createNamespacedLease({
+          namespace,
+          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: this.leaseDurationSeconds, acquireTime: new V1MicroTime(now), renewTime: new V1MicroTime(now), leaseTransitions: 0 } },
+        });
+      } catch (createError) {
+        if (isConflict(createError)) return this.lost('another replica created the lease first');
+        throw createError;
+      }
+      return this.won(now, `${identity}|${now}`, true);
+    }
+
+    const spec = lease.spec ?? {};
+    const holder = spec.holderIdentity ?? '';
+    const key = `${holder}|${toEpochMs(spec.renewTime as Date | string | undefined) ?? ''}`;
+    if (this.observed?.key !== key) this.observed = { key, at: now };
+    const durationMs = (spec.leaseDurationSeconds ?? this.leaseDurationSeconds) * 1000;
+    if (holder && holder !== identity && now < this.observed.at + durationMs) return this.lost(`held by ${holder}`);
+
+    const takingOver = holder !== identity;
+    const acquiredAt = takingOver ? now : (toEpochMs(spec.acquireTime as Date | string | undefined) ?? now);
+    const body: V1Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
+      spec: {
+        holderIdentity: identity,
+        leaseDurationSeconds: this.leaseDurationSeconds,
+        acquireTime: new V1MicroTime(acquiredAt),
+        renewTime: new V1MicroTime(now),
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder ? 1 : 0),
+      },
+    };
+    try {
+      await this.api.replaceNamespacedLease({ namespace, name, body });
+    } catch (error) {
+      if (isConflict(error)) return this.lost('another replica updated the lease first');
+      throw error;
+    }
+    return this.won(now, `${identity}|${now}`, takingOver);
+  }
+
+  private won(now: number, key: string, acquired: boolean): boolean {
+    if (acquired) this.logger.info({ lease: this.leaseId(), identity: this.options.identity }, 'became leader');
+    this.leading = true;
+    this.lastRenewAt = now;
+    this.observed = { key, at: now };
+    return true;
+  }
+
+  private lost(why: string): boolean {
+    if (this.leading) this.logger.warn({ lease: this.leaseId(), why }, 'lost leadership');
+    this.leading = false;
+    return false;
+  }
+
+  /** Gives the lease up (holder cleared) if this replica holds it, so a successor need not wait. */
+  async release(): Promise<void> {
+    await this.inFlight;
+    if (!this.leading) return;
+    this.leading = false;
+    const { namespace, name, identity } = this.options;
+    try {
+      const lease = await this.api.readNamespacedLease({ namespace, name });
+      if (lease.spec?.holderIdentity !== identity) return;
+      const now = this.clock.now();
+      await this.api.replaceNamespacedLease({
+        namespace,
+        name,
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
+          spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: new V1MicroTime(now), renewTime: new V1MicroTime(now), leaseTransitions: lease.spec?.leaseTransitions ?? 0 },
+        },
+      });
+      this.logger.info({ lease: this.leaseId(), identity }, 'released leadership');
+    } catch (error) {
+      // The lease expires on its own; a failed release only delays the successor.
+      this.logger.warn({ lease: this.leaseId(), err: (error as Error).message }, 'lease release failed');
+    }
+  }
+
+  /** Tries every retryPeriod until stop(); calls back on each change of leadership. */
+  start(callbacks: LeadershipCallbacks = {}): void {
+    if (this.loop) return;
+    this.stopped = false;
+    this.loop = (async () => {
+      let was = false;
+      while (!this.stopped) {
+        await this.tryAcquireOrRenew();
+        const is = this.isLeader();
+        if (is && !was) callbacks.onStartedLeading?.();
+        if (!is && was) callbacks.onStoppedLeading?.();
+        was = is;
+        if (!this.stopped) await this.clock.sleep(this.retryPeriodMs);
+      }
+      if (was) callbacks.onStoppedLeading?.();
+    })();
+  }
+
+  /** Stops the loop and releases the lease. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.release();
+    await this.loop;
+    this.loop = undefined;
+  }
+}
