@@ -1,0 +1,247 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../core/errors.js';
+import { REPO_ROOT } from '../core/paths.js';
+import type { FittedModel, ModelArtefact } from './forecaster.js';
+import { loadModel as loadAnyModel } from './forecasters.js';
+
+/**
+ * Fitted models on disk (models/ by default), one folder per target and one per version:
+ *
+ *   models/<target>/v0003/artefact.json   {storeFormat, savedAt, artefact (without blobs), blobs: [names]}
+ *   models/<target>/v0003/blobs/<name>    binary payloads (tfjs weights), decoded from the artefact's base64
+ *   models/<target>/v0003/MODEL_CARD.md   what it is, what it was trained on, how good it was
+ *   models/<target>/current.json          {version}: the promoted version
+ *
+ * A new version is promoted unless it is measurably worse than the current one (metrics.mase more than
+ * `worseTolerance` above); it is kept on disk either way. Loading starts at the promoted version and falls
+ * back to older ones when an artefact is corrupt or no longer loads, and says so. Versions are written
+ * to a temporary folder and renamed, so a crash never leaves a half-written version behind.
+ *
+ * Left out: remote stores (S3) and locking between processes: versions are only ever added, and two
+ * trainers racing on one target at worst make the later rename fail with an error (the job retries).
+ */
+
+export const STORE_FORMAT = 1;
+/** A new model is "worse" when its MASE exceeds the current one's by more than this share. */
+export const DEFAULT_WORSE_TOLERANCE = 0.25;
+
+const artefactSchema = z.object({
+  kind: z.string().min(1),
+  formatVersion: z.number().int().positive(),
+  params: z.unknown(),
+  trainedOn: z.object({
+    startMs: z.number(),
+    endMs: z.number(),
+    stepMs: z.number().positive(),
+    points: z.number().int().nonnegative(),
+    seriesId: z.string().optional(),
+  }),
+  metrics: z.record(z.number()).optional(),
+});
+
+const storedSchema = z.object({
+  storeFormat: z.literal(STORE_FORMAT),
+  savedAt: z.number(),
+  artefact: artefactSchema,
+  blobs: z.array(z.string()),
+});
+
+export interface ModelStoreOptions {
+  /** Folder holding one sub-folder per target. Default <repo>/models. */
+  root?: string;
+  /** Rebuilds a fitted model from an artefact (default: any registered kind, see forecasters.ts). */
+  loadModel?: (artefact: ModelArtefact) => Promise<FittedModel>;
+  /** Epoch ms for savedAt. */
+  now?: () => number;
+  worseTolerance?: number;
+}
+
+export interface SaveResult {
+  version: number;
+  promoted: boolean;
+  /** Why it was not promoted. */
+  reason?: string;
+}
+
+export interface LoadedModel {
+  version: number;
+  model: FittedModel;
+  artefact: ModelArtefact;
+  /** Versions skipped on the way, newest first, with what was wrong. */
+  skipped: { version: number; reason: string }[];
+}
+
+export interface SaveOptions {
+  /** Extra model-card text (e.g. the champion's scores table). */
+  card?: string;
+  /** Promote even when worse (an operator's explicit choice). */
+  force?: boolean;
+}
+
+export class ModelStore {
+  readonly root: string;
+  private readonly loadModel: (artefact: ModelArtefact) => Promise<FittedModel>;
+  private readonly now: () => number;
+  private readonly worseTolerance: number;
+
+  constructor(options: ModelStoreOptions = {}) {
+    this.root = options.root ?? join(REPO_ROOT, 'models');
+    this.loadModel = options.loadModel ?? loadAnyModel;
+    this.now = options.now ?? Date.now;
+    this.worseTolerance = options.worseTolerance ?? DEFAULT_WORSE_TOLERANCE;
+  }
+
+  /** Stores a new version; promotes it unless it is worse than the current one. */
+  async saveVersion(target: string, artefact: ModelArtefact, options: SaveOptions = {}): Promise<SaveResult> {
+    const parsed = artefactSchema.safeParse(artefact);
+    if (!parsed.success) throw new InputError(`artefact for "${target}" is invalid: ${parsed.error.message}`);
+    const dir = this.targetDir(target);
+    mkdirSync(dir, { recursive: true });
+    const version = Math.max(0, ...this.versions(target)) + 1;
+    const tmp = join(dir, `.tmp-${process.pid}-${version}-${this.now()}`);
+    mkdirSync(join(tmp, 'blobs'), { recursive: true });
+    const { blobs, ...rest } = artefact;
+    const blobNames = Object.keys(blobs ?? {});
+    for (const name of blobNames) {
+      if (!/^[\w.-]+$/.test(name)) throw new InputError(`blob name "${name}" must be a plain file name`);
+      writeFileSync(join(tmp, 'blobs', name), Buffer.from(blobs![name]!, 'base64'));
+    }
+    const stored = { storeFormat: STORE_FORMAT, savedAt: this.now(), artefact: rest, blobs: blobNames };
+    writeFileSync(join(tmp, 'artefact.json'), `${JSON.stringify(stored)}\n`);
+    writeFileSync(join(tmp, 'MODEL_CARD.md'), modelCard(target, version, artefact, stored.savedAt, options.card));
+    renameSync(tmp, join(dir, versionDir(version)));
+
+    const current = this.currentVersion(target);
+    const reason = current !== undefined && !options.force ? this.worseReason(target, current, artefact) : undefined;
+    if (reason) return { version, promoted: false, reason };
+    writeFileSync(join(dir, 'current.json'), `${JSON.stringify({ version })}\n`);
+    return { version, promoted: true };
+  }
+
+  /** ModelRepository.save: stores and returns the version number. */
+  async save(target: string, artefact: ModelArtefact): Promise<number> {
+    return (await this.saveVersion(target, artefact)).version;
+  }
+
+  /** The promoted version, or the newest older one that loads. Null when nothing loads. */
+  async load(target: string): Promise<LoadedModel | null> {
+    const all = this.versions(target).sort((a, b) => b - a);
+    const current = this.currentVersion(target);
+    const candidates = current === undefined ? all : all.filter((v) => v <= current);
+    const skipped: LoadedModel['skipped'] = [];
+    for (const version of candidates) {
+      try {
+        const artefact = this.readArtefact(target, version);
+        const model = await this.loadModel(artefact);
+        return { version, model, artefact, skipped };
+      } catch (error) {
+        skipped.push({ version, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return null;
+  }
+
+  /** The stored artefact of one version (blobs as base64). Throws InputError when it is corrupt. */
+  readArtefact(target: string, version: number): ModelArtefact {
+    const dir = join(this.targetDir(target), versionDir(version));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(join(dir, 'artefact.json'), 'utf8'));
+    } catch (error) {
+      throw new InputError(`artefact.json is unreadable: ${error instanceof Error ? error.message : String(error)}`, dir, { cause: error });
+    }
+    const parsed = storedSchema.safeParse(raw);
+    if (!parsed.success) throw new InputError(`artefact.json does not match store format ${STORE_FORMAT}: ${parsed.error.message}`, dir);
+    const blobs: Record<string, string> = {};
+    for (const name of parsed.data.blobs) blobs[name] = readFileSync(join(dir, 'blobs', name)).toString('base64');
+    return { ...(parsed.data.artefact as ModelArtefact), ...(parsed.data.blobs.length ? { blobs } : {}) };
+  }
+
+  /** Stored version numbers of a target, ascending. */
+  versions(target: string): number[] {
+    const dir = this.targetDir(target);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((name) => /^v(\d+)$/.exec(name)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  currentVersion(target: string): number | undefined {
+    try {
+      const { version } = JSON.parse(readFileSync(join(this.targetDir(target), 'current.json'), 'utf8')) as { version: unknown };
+      return typeof version === 'number' ? version : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Deletes all but the newest `keep` versions (never the promoted one). */
+  prune(target: string, keep: number): number[] {
+    const current = this.currentVersion(target);
+    const removed = this.versions(target)
+      .slice(0, -keep || undefined)
+      .filter((v) => v !== current);
+    for (const v of removed) rmSync(join(this.targetDir(target), versionDir(v)), { recursive: true, force: true });
+    return removed;
+  }
+
+  private worseReason(target: string, current: number, next: ModelArtefact): string | undefined {
+    let previous: ModelArtefact;
+    try {
+      previous = this.readArtefact(target, current);
+    } catch {
+      return undefined; // the current one is corrupt: anything valid is better
+    }
+    const before = previous.metrics?.mase;
+    const after = next.metrics?.mase;
+    if (before === undefined || after === undefined || !Number.isFinite(before)) return undefined;
+    if (!Number.isFinite(after) || after > before * (1 + this.worseTolerance)) {
+      return `validation MASE ${after.toFixed(3)} is worse than version ${current}'s ${before.toFixed(3)} by more than ${Math.round(this.worseTolerance * 100)}%`;
+    }
+    return undefined;
+  }
+
+  private targetDir(target: string): string {
+    if (target === '' || target === '.' || target === '..') throw new InputError(`"${target}" is not a usable target name`);
+    return join(this.root, encodeURIComponent(target));
+  }
+}
+
+export function createModelStore(options: ModelStoreOptions = {}): ModelStore {
+  return new ModelStore(options);
+}
+
+function versionDir(version: number): string {
+  return `v${String(version).padStart(4, '0')}`;
+}
+
+/** The model card: the facts an operator needs to trust (or distrust) a stored model. */
+export function modelCard(target: string, version: number, artefact: ModelArtefact, savedAtMs: number, extra?: string): string {
+  const t = artefact.trainedOn;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const metrics = Object.entries(artefact.metrics ?? {});
+  const description = (artefact.params as { description?: unknown } | null)?.description;
+  return [
+    `# Model card: ${target} v${version}`,
+    '',
+    `- kind: ${artefact.kind} (format version ${artefact.formatVersion})${typeof description === 'string' ? `, ${description}` : ''}`,
+    `- saved: ${iso(savedAtMs)}`,
+    `- trained on: ${t.points} points, ${iso(t.startMs)} .. ${iso(t.endMs)}, step ${t.stepMs / 1000}s${t.seriesId ? `, series ${t.seriesId}` : ''}`,
+    `- blobs: ${Object.keys(artefact.blobs ?? {}).join(', ') || 'none'}`,
+    '',
+    '## Validation metrics',
+    '',
+    metrics.length ? metrics.map(([k, v]) => `- ${k}: ${Number(v.toPrecision(6))}`).join('\n') : 'none recorded',
+    '',
+    ...(extra ? [extra.trimEnd(), ''] : []),
+    '## Intended use and limits',
+    '',
+    'Forecasts the load of one target for predictive scaling. Point forecasts and intervals are only as good as',
+    'the validation above on data like the training window; the reactive path covers what they miss.',
+    '',
+  ].join('\n');
+}

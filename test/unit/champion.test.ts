@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { readCsvTrace } from '../../src/core/csv-trace.js';
+import { tracePath } from '../../src/core/paths.js';
+import { sliceSeries } from '../../src/forecasting/backtest.js';
+import { ConformalModel } from '../../src/forecasting/calibration.js';
+import { selectChampion } from '../../src/forecasting/champion.js';
+import { EnsembleModel } from '../../src/forecasting/ensemble.js';
+import type { Forecaster } from '../../src/forecasting/forecaster.js';
+import { loadModel } from '../../src/forecasting/forecasters.js';
+import { registerForecaster } from '../../src/forecasting/registry.js';
+import { seasonalNaiveForecaster } from '../../src/forecasting/seasonal-naive.js';
+
+// Test-only forecasters: seasonal naive pinned to one season, and one that always fails.
+const pinned = (kind: string, days: number): Forecaster => ({
+  kind,
+  fit: (series, options) => seasonalNaiveForecaster.fit(series, { ...options, seasonLengths: [Math.round((days * 86_400_000) / series.stepMs)] }),
+  load: (artefact) => seasonalNaiveForecaster.load(artefact),
+});
+registerForecaster('test-daily', () => pinned('test-daily', 1));
+registerForecaster('test-weekly', () => pinned('test-weekly', 7));
+registerForecaster('test-broken', () => ({
+  kind: 'test-broken',
+  fit: async () => {
+    throw new Error('synthetic failure');
+  },
+  load: async () => {
+    throw new Error('synthetic failure');
+  },
+}));
+
+// NYC taxi's training part (EVALUATION.md split): its weekly pattern makes weekly seasonal naive much better.
+const taxi = sliceSeries(readCsvTrace(tracePath('nab_nyc_taxi_30min.csv')).series, 0, 9984);
+
+describe('selectChampion', () => {
+  it('promotes a candidate that beats the baseline in the inner backtest and calibrates it', async () => {
+    const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-weekly'], baseline: 'test-daily', ensembles: false });
+    expect(result.kind).toBe('test-weekly');
+    expect(result.scores['test-weekly']!.mase).toBeLessThan(result.scores['test-daily']!.mase);
+    expect(result.backtestMase).toBe(result.scores['test-weekly']!.mase);
+    expect(result.naiveMase).toBe(result.scores['test-daily']!.mase);
+    expect(result.model).toBeInstanceOf(ConformalModel);
+    expect(result.model.description).toBe('conformal(snaive[336])');
+    // Refitted on everything it was given, nothing more.
+    expect(result.model.lastObservedMs).toBe(taxi.startMs + (taxi.values.length - 1) * taxi.stepMs);
+    expect(result.notes.join(' ')).toMatch(/champion test-weekly .* intervals calibrated on \d+ validation origins/);
+  });
+
+  it('keeps the baseline when no candidate beats it', async () => {
+    const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-daily'], baseline: 'test-weekly', ensembles: false });
+    expect(result.kind).toBe('test-weekly');
+    expect(result.notes.join(' ')).toMatch(/no candidate beat test-weekly/);
+  });
+
+  it('scores equal-weight pairs and builds an ensemble when one wins', async () => {
+    const result = await selectChampion(taxi, { horizon: 48, candidates: ['test-daily', 'test-weekly'], baseline: false });
+    const names = result.table.map((row) => row.name);
+    expect(names).toEqual(expect.arrayContaining(['test-daily', 'test-weekly', 'test-daily+test-weekly']));
+    const best = Math.min(...result.table.map((row) => row.mase));
+    expect(result.backtestMase).toBe(best);
+    if (result.kind.includes('+')) expect((result.model as ConformalModel).inner).toBeInstanceOf(EnsembleModel);
+    // Whatever won, the stored artefact loads back to the same forecasts.
+    const loaded = await loadModel(JSON.parse(JSON.stringify(result.model.toArtefact())));
+    expect(loaded.predict(48)).toEqual(result.model.predict(48));
+  });
+
+  it('records a failing candidate and carries on', async () => {
+    const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-broken', 'snaive'] });
+    expect(result.kind).toBe('snaive');
+    expect(result.table.find((row) => row.name === 'test-broken')!.error).toBe('synthetic failure');
+    expect(result.notes.join(' ')).toMatch(/test-broken failed in validation/);
+  });
+
+  it('skips unknown candidates with a note', async () => {
+    const result = await selectChampion(taxi, { horizon: 2, candidates: ['no-such-model'] });
+    expect(result.kind).toBe('snaive');
+    expect(result.notes.join(' ')).toMatch(/"no-such-model" is not available/);
+  });
+
+  it('falls back to the baseline with its own intervals when history is too short to validate', async () => {
+    const short = sliceSeries(taxi, 0, 60);
+    const result = await selectChampion(short, { horizon: 2 });
+    expect(result.kind).toBe('snaive');
+    expect(result.table).toEqual([]);
+    expect(result.notes.join(' ')).toMatch(/history too short for an inner backtest/);
+    expect(result.model.predict(2).mean.every(Number.isFinite)).toBe(true);
+  });
+
+  it('rejects a horizon that is not a positive whole number', async () => {
+    await expect(selectChampion(taxi, { horizon: 0 })).rejects.toThrow(/horizon must be a positive whole number/);
+  });
+});
