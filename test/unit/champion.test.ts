@@ -35,7 +35,7 @@ describe('selectChampion', () => {
   it('promotes a candidate that beats the baseline in the inner backtest and calibrates it', async () => {
     const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-weekly'], baseline: 'test-daily', ensembles: false });
     expect(result.kind).toBe('test-weekly');
-    expect(result.scores['test-weekly']!.mase).toBeLessThan(result.scores['test-daily']!.mase);
+    expect(result.scores['test-weekly']!.mase).toBeLessThan(result.scores['test-daily']!.mase!);
     expect(result.backtestMase).toBe(result.scores['test-weekly']!.mase);
     expect(result.naiveMase).toBe(result.scores['test-daily']!.mase);
     expect(result.model).toBeInstanceOf(ConformalModel);
