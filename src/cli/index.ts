@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { InputError } from '../core/errors.js';
 import { runBacktestCommand } from './backtest.js';
+import { registerSimulateCommand } from './simulate.js';
 
 /**
  * The `prescale` command line. Exit codes: 0 success, 1 bad input data or a failure while running,
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
         bar?.stop();
       }
     });
+  registerSimulateCommand(program);
   return program;
 }
 

@@ -16,7 +16,7 @@ export interface ForecastFeedOptions {
   retrainEveryMs?: number;
   /** History a training reads, ms. Default 28 days. */
   historyMs?: number;
-  /** History needed before the first model, ms. Default 7 days (the policy is reactive until then). */
+  /** History needed before the first model, ms. Default 2 days, as the service (jobs/processors/train.ts); the policy is reactive until then. */
   minHistoryMs?: number;
   /** Forecast length in trace steps. */
   horizonSteps: number;
@@ -49,7 +49,7 @@ export class ForecastFeed {
   ) {
     this.retrainEveryMs = options.retrainEveryMs ?? 6 * 3_600_000;
     this.historyMs = options.historyMs ?? 28 * DAY_MS;
-    this.minHistoryMs = options.minHistoryMs ?? 7 * DAY_MS;
+    this.minHistoryMs = options.minHistoryMs ?? 2 * DAY_MS;
   }
 
   /** Index of the last point whose step is complete at `now`, -1 for none. */

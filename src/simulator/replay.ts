@@ -174,7 +174,7 @@ export async function simulate(policyName: PolicyName, options: SimulationOption
     }
   }
   if (prescale) {
-    notes.push(`prescale trained ${prescale.feed.trainings} times in ${(prescale.feed.trainingWallMs / 1000).toFixed(1)} s wall`);
+    notes.push(`model trainings: ${prescale.feed.trainings} (${(prescale.feed.trainingWallMs / 1000).toFixed(1)} s wall)`);
   }
   return { policy: policyName, rows, notes };
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
+import { parseCsvTrace } from '../core/csv-trace.js';
 
 export interface DemandTrace {
   /** Where it came from, for messages. */
@@ -18,41 +19,21 @@ export interface DemandTrace {
   endMs: number;
 }
 
-/** Parses CSV text; every bad row fails with `source:line` and the reason. */
+/**
+ * Parses CSV text with the project's trace reader (src/core/csv-trace.ts: same grid, gap filling and
+ * `file:line` errors as the scorer), then rejects negative demand at its line.
+ */
 export function parseTrace(text: string, source: string): DemandTrace {
-  const lines = text.split(/\r?\n/);
-  const times: number[] = [];
-  const values: number[] = [];
-  let headerSeen = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    const where = `${source}:${i + 1}`;
-    if (!headerSeen) {
-      headerSeen = true;
-      if (line.replace(/\s/g, '').toLowerCase() !== 'timestamp,value') {
-        throw new InputError(`expected the header "timestamp,value", got "${line.slice(0, 60)}"`, where);
-      }
-      continue;
-    }
-    const cells = line.split(',');
-    if (cells.length !== 2) throw new InputError(`expected 2 columns (timestamp,value), got ${cells.length}`, where);
-    const time = Date.parse(cells[0]!.trim());
-    if (!Number.isFinite(time)) throw new InputError(`"${cells[0]}" is not an ISO-8601 timestamp`, where);
-    const raw = cells[1]!.trim();
-    const value = raw === '' ? NaN : Number(raw);
-    if (!Number.isFinite(value)) throw new InputError(`value "${raw}" is not a number`, where);
-    if (value < 0) throw new InputError(`value ${value} is negative (demand cannot be)`, where);
-    if (times.length > 0 && time <= times[times.length - 1]!) {
-      throw new InputError(`timestamp ${cells[0]} is not after the previous row's`, where);
-    }
-    times.push(time);
-    values.push(value);
+  const csv = parseCsvTrace(text, source);
+  const { series } = csv;
+  if (series.values.some((v) => v < 0)) {
+    const lines = text.split(/\r?\n/);
+    const vCol = (lines[0] ?? '').replace(/^\uFEFF/, '').split(',').map((c) => c.trim().toLowerCase()).indexOf('value');
+    const line = lines.findIndex((l, i) => i > 0 && Number(l.split(',')[vCol]) < 0);
+    throw new InputError(`value ${lines[line]?.split(',')[vCol]?.trim()} is negative (demand cannot be)`, `${source}:${line + 1}`);
   }
-  if (times.length < 2) throw new InputError('a trace needs at least two rows', source);
-  const gaps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
-  const stepMs = gaps[Math.floor(gaps.length / 2)]!;
-  return { source, times, values, stepMs, endMs: times[times.length - 1]! + stepMs };
+  const times = series.values.map((_, i) => series.startMs + i * series.stepMs);
+  return { source, times, values: [...series.values], stepMs: series.stepMs, endMs: times[times.length - 1]! + series.stepMs };
 }
 
 export function loadTrace(path: string): DemandTrace {
@@ -60,7 +41,7 @@ export function loadTrace(path: string): DemandTrace {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read the trace: ${(error as Error).message}`, path, { cause: error });
+    throw new InputError(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, path, { cause: error });
   }
   return parseTrace(text, path);
 }
