@@ -1,0 +1,27 @@
+import { expect, it } from 'vitest';
+import type { ContractOptions } from './forecaster.contract.js';
+import { forecasterContract } from './forecaster.contract.js';
+import { selectChampion } from '../../src/forecasting/champion.js';
+import { forecasterKinds, getForecaster, loadModel } from '../../src/forecasting/forecasters.js';
+
+/** Every registered forecaster runs the same contract; slow learners get small settings, not a pass. */
+const OPTIONS: Record<string, ContractOptions> = {
+  lstm: { tolerance: 1e-5, fitOptions: { seed: 7 } },
+};
+
+it('registers the baseline and lists kinds sorted', () => {
+  const kinds = forecasterKinds();
+  expect(kinds).toContain('snaive');
+  expect([...kinds].sort()).toEqual(kinds);
+});
+
+for (const kind of forecasterKinds()) {
+  forecasterContract(kind, () => getForecaster(kind), OPTIONS[kind]);
+}
+
+// What the service actually runs: the champion (conformal intervals around the winner) behaves as a forecaster too.
+forecasterContract('champion (auto, conformal wrapper)', () => ({
+  kind: 'conformal',
+  fit: async (series, options) => (await selectChampion(series, { ...options, horizon: 36 })).model,
+  load: loadModel,
+}));
