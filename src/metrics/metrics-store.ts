@@ -42,7 +42,10 @@ export interface SeriesQuery {
   gap?: GapPolicy;
 }
 
-/** A read series on its regular grid. `values[i]` is at `startMs + i * stepMs`; null only with gap 'null'. */
+/**
+ * A read series on its regular grid. `values[i]` is at `startMs + i * stepMs`. Null only with gap 'null', or, with
+ * 'previous'/'linear', when the range and the week before it hold no value at all (nothing to fill from).
+ */
 export interface GridSeries {
   startMs: EpochMs;
   stepMs: number;
