@@ -59,6 +59,8 @@ function isConnectionError(error: unknown): boolean {
   if (error instanceof ApiException) return false;
   const code = (error as { code?: unknown })?.code;
   const name = (error as { name?: unknown })?.name;
+  // A certificate the CA did not sign will not sign itself on retry.
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return false;
   return name === 'FetchError' || (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code));
 }
 

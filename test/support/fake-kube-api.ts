@@ -17,7 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import express, { type Request, type Response } from 'express';
 
 type Json = Record<string, unknown>;
@@ -252,6 +253,8 @@ export interface FakeKubeApiOptions {
   resourceTypes?: ResourceType[];
   /** The server's clock for creationTimestamp (epoch ms). */
   now?: () => number;
+  /** Serve HTTPS with this key and certificate (PEM), as a real API server does. */
+  tls?: { key: string; cert: string };
 }
 
 export class FakeKubeApi {
@@ -277,10 +280,10 @@ export class FakeKubeApi {
     // Raw bytes for every content type: the fake decides what it accepts, as the API server does.
     app.use(express.raw({ type: () => true, limit: '1mb' }));
     app.use((req, res) => fake.handle(req, res));
-    await new Promise<void>((resolve) => {
-      fake.server = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    fake.url = `http://127.0.0.1:${(fake.server!.address() as AddressInfo).port}`;
+    const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, app) : createHttpServer(app);
+    fake.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    fake.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
   }
 
