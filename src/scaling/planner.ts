@@ -233,8 +233,10 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     record('breachThreshold', breach.threshold);
     record('breachReplicas', breach.replicas);
     if (breaches.length > 1) notes.push(`breaches: ${breaches.map((b) => b.signal).join(', ')}`);
-    if (breach.replicas > desired) {
-      desired = breach.replicas;
+    // A breach never scales in, whatever the formula says about over-provisioned replicas.
+    const floor = Math.max(breach.replicas, current);
+    if (floor >= desired) {
+      desired = floor;
       rule = breach.rule;
     } else {
       notes.push(`${breach.rule} (plan already ${desired})`);
@@ -279,7 +281,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   const overMax = applyOverMax(desired, target.maxReplicas, options.policy.overMax);
   const maxAllowed = Math.max(target.maxReplicas, overMax.replicas);
   if (overMax.alert) {
-    inputs.alertForecastAboveMax = 1;
+    inputs.alertAboveMax = 1;
     inputs.wantedAboveMax = overMax.excess;
     notes.push(`alert: ${desired} replicas wanted, above maxReplicas ${target.maxReplicas}`);
     desired = overMax.replicas;

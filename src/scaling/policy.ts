@@ -138,10 +138,10 @@ export function scaleDownLimit(current: number, changes: readonly Change[], now:
 export function applyStepLimits(current: number, desired: number, changes: readonly Change[], now: number, options: PolicyOptions): PolicyStep {
   if (desired > current) {
     const limit = scaleUpLimit(current, changes, now, options.scaleUp);
-    if (desired > limit) return { replicas: limit, rule: `step limit +${limit - current}` };
+    if (desired > limit) return { replicas: limit, rule: limit > current ? `step limit +${limit - current}` : 'step limit: no more scale-up this period' };
   } else if (desired < current) {
     const limit = scaleDownLimit(current, changes, now, options.scaleDown);
-    if (desired < limit) return { replicas: limit, rule: `step limit -${current - limit}` };
+    if (desired < limit) return { replicas: limit, rule: limit < current ? `step limit -${current - limit}` : 'step limit: no more scale-down this period' };
   }
   return { replicas: desired, rule: null };
 }

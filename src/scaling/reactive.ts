@@ -5,8 +5,14 @@
 import { ceilReplicas } from './capacity.js';
 
 export interface ReactiveOptions {
-  /** A utilisation breaches when above the target by more than this (0.1: an 80% target breaches above 90%). */
+  /** CPU or memory utilisation breaches when above the target by more than this (0.1: 80% breaches above 90%). */
   utilizationMargin: number;
+  /**
+   * Load breaches when the load per Ready replica is above this fraction of capacityPerReplica (1 = the
+   * Ready replicas are saturated). Not the reactive target: the predictive plan deliberately runs hotter
+   * than a reactive autoscaler's target, and must not trip its own fallback by doing so.
+   */
+  loadSaturation: number;
   /** Live load breaches the forecast when above its 95% upper bound by more than this fraction (0.05 = 5%). */
   upperBoundMargin: number;
   /** HPA tolerance: the formula changes nothing while |ratio - 1| <= tolerance (0.1 like Kubernetes). */
@@ -17,7 +23,7 @@ export interface ReactiveOptions {
   sloStepPercent: number;
 }
 
-export const DEFAULT_REACTIVE: ReactiveOptions = { utilizationMargin: 0.1, upperBoundMargin: 0.05, tolerance: 0.1, holdMs: 600_000, sloStepPercent: 20 };
+export const DEFAULT_REACTIVE: ReactiveOptions = { utilizationMargin: 0.1, loadSaturation: 1, upperBoundMargin: 0.05, tolerance: 0.1, holdMs: 600_000, sloStepPercent: 20 };
 
 export type BreachSignal = 'load' | 'cpu' | 'memory' | 'slo' | 'forecast-bound';
 
@@ -75,13 +81,13 @@ export function detectBreaches(input: BreachInput, options: ReactiveOptions = DE
   const serving = Math.max(input.readyReplicas, 0);
   if (input.load !== null && input.load > 0) {
     const utilization = serving > 0 ? input.load / (serving * input.capacityPerReplica) : Infinity;
-    if (utilization > threshold) {
+    if (utilization > options.loadSaturation) {
       breaches.push({
         signal: 'load',
         observed: utilization,
-        threshold,
+        threshold: options.loadSaturation,
         replicas: hpaReplicasForLoad(input.load, input.capacityPerReplica, input.targetUtilization),
-        rule: serving > 0 ? `reactive: load ${pct(utilization)} of ${serving} ready > ${pct(threshold)}` : `reactive: load ${round(input.load)} with no ready replica`,
+        rule: serving > 0 ? `reactive: load ${pct(utilization)} of ${serving} ready > ${pct(options.loadSaturation)}` : `reactive: load ${round(input.load)} with no ready replica`,
       });
     }
     if (input.forecastUpper95 !== null && input.load > input.forecastUpper95 * (1 + options.upperBoundMargin)) {

@@ -41,6 +41,7 @@ describe('step limits (HPA behavior semantics)', () => {
     expect(applyStepLimits(10, 30, [], 0, HPA)).toEqual({ replicas: 20, rule: 'step limit +10' });
     expect(applyStepLimits(10, 15, [], 0, HPA)).toEqual({ replicas: 15, rule: null });
     expect(applyStepLimits(10, 2, [], 0, DEFAULT_POLICY)).toEqual({ replicas: 5, rule: 'step limit -5' });
+    expect(applyStepLimits(5, 2, [{ time: -30_000, from: 11, to: 5 }], 0, DEFAULT_POLICY)).toEqual({ replicas: 5, rule: 'step limit: no more scale-down this period' });
   });
 });
 

@@ -41,8 +41,9 @@ describe('breaches', () => {
   });
 
   it('load utilisation, also with no ready replica', () => {
-    const b = strongestBreach(detectBreaches({ ...base, load: 475, forecastUpper95: null }));
-    expect(b).toMatchObject({ signal: 'load', replicas: 6 });
+    const b = strongestBreach(detectBreaches({ ...base, load: 520, forecastUpper95: null }));
+    expect(b).toMatchObject({ signal: 'load', replicas: 7, rule: 'reactive: load 104% of 5 ready > 100%' });
+    expect(detectBreaches({ ...base, load: 495, forecastUpper95: null })).toEqual([]);
     expect(detectBreaches({ ...base, readyReplicas: 0, forecastUpper95: null })[0]).toMatchObject({ signal: 'load', replicas: 5, rule: 'reactive: load 400 with no ready replica' });
   });
 
