@@ -47,7 +47,7 @@ interface CustomObject {
 export interface KubeActuatorOptions {
   kubeConfig: KubeConfig;
   /** Targets, for which workloads run on which pool (pending pods count per pool). */
-  targets: Pick<TargetConfig, 'name' | 'namespace' | 'kind' | 'nodePool'>[];
+  targets: (Pick<TargetConfig, 'name' | 'namespace' | 'kind' | 'nodePool'> & { forecastOnly?: boolean })[];
   nodePools: (NodePoolConfig & { nodeSelector?: Record<string, string> })[];
   clock?: Clock;
   logger?: Logger;
@@ -88,6 +88,7 @@ export class KubeActuator implements ClusterActuator {
 
   async scaleWorkload(ref: WorkloadRef, replicas: number): Promise<void> {
     if (!Number.isInteger(replicas) || replicas < 0) throw new InputError(`replicas must be an integer >= 0, got ${replicas}`, `${ref.namespace}/${ref.name}`);
+    this.refuseIfForecastOnly(ref);
     const api = parseWorkloadKind(ref.kind);
     const { namespace, name } = ref;
     const body = { spec: { replicas } };
@@ -102,6 +103,7 @@ export class KubeActuator implements ClusterActuator {
   async restartWorkload(ref: WorkloadRef, reason: string): Promise<void> {
     const api = parseWorkloadKind(ref.kind);
     if (api.kind === 'custom') throw new InputError(`rolling restart is supported for Deployment and StatefulSet, not ${ref.kind}`, `${ref.namespace}/${ref.name}`);
+    this.refuseIfForecastOnly(ref);
     const state = await this.getWorkload(ref);
     if (state.rolloutInProgress) throw new ServiceError('kubernetes', this.context.server, `restart of ${ref.namespace}/${ref.name} skipped: a rollout is in progress`, true);
     const { namespace, name } = ref;
@@ -192,6 +194,12 @@ export class KubeActuator implements ClusterActuator {
         break;
     }
     this.logger.info({ pool: poolName, driver: driver.type, nodes }, 'scaled node pool');
+  }
+
+  /** Defence in depth: the engine never applies a forecast-only target; if it tried, say so loudly. */
+  private refuseIfForecastOnly(ref: WorkloadRef): void {
+    const target = this.options.targets.find((t) => t.namespace === ref.namespace && t.name === ref.name);
+    if (target?.forecastOnly) throw new InputError('target is forecast-only: Prescale plans and records, never applies', `${ref.namespace}/${ref.name}`);
   }
 
   private refuseIfAutoscaled(object: CustomObject, what: string): void {

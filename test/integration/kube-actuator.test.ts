@@ -87,6 +87,15 @@ describe('workloads through the scale subresource', () => {
     expect(await a.getWorkload(rollout)).toEqual({ desiredReplicas: 7, readyReplicas: 1, rolloutInProgress: false });
   });
 
+  it('never writes to a forecast-only target', async () => {
+    fake.seed(deployment({ namespace: 'shop', name: 'web', replicas: 2 }));
+    const a = actuator({ targets: [{ name: 'web', namespace: 'shop', kind: 'Deployment', forecastOnly: true }] });
+    await expect(a.scaleWorkload(web, 5)).rejects.toThrow(/forecast-only/);
+    await expect(a.restartWorkload(web, 'probe failing')).rejects.toThrow(/forecast-only/);
+    expect(await a.getWorkload(web)).toMatchObject({ desiredReplicas: 2 }); // reading is fine
+    expect(fake.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
   it('rejects a negative or fractional replica count before calling the API', async () => {
     await expect(actuator().scaleWorkload(web, -1)).rejects.toBeInstanceOf(InputError);
     await expect(actuator().scaleWorkload(web, 2.5)).rejects.toBeInstanceOf(InputError);
