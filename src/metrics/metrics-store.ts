@@ -43,8 +43,9 @@ export interface SeriesQuery {
 }
 
 /**
- * A read series on its regular grid. `values[i]` is at `startMs + i * stepMs`. Null only with gap 'null', or, with
- * 'previous'/'linear', when the range and the week before it hold no value at all (nothing to fill from).
+ * A read series on its regular grid. `values[i]` is at `startMs + i * stepMs`. Gaps are filled like InfluxQL fill():
+ * null stays only with gap 'null', before the first value with 'previous' when the week before the range holds none,
+ * and before the first / after the last value with 'linear' (nothing to interpolate towards).
  */
 export interface GridSeries {
   startMs: EpochMs;

@@ -9,7 +9,7 @@ import type { Aggregate, EpochMs, GapPolicy, GridSeries } from './metrics-store.
 /** Above this many cells a read is almost certainly a mistake (1 year at 1 minute is 525,600). */
 export const MAX_GRID_CELLS = 1_000_000;
 
-/** How far before a range `previous`/`linear` look for a value to fill its leading cells from. */
+/** How far before a range `previous` looks for a value to fill its leading cells from. */
 export const SEED_LOOKBACK_MS = 7 * 86_400_000;
 
 export const GAP_POLICIES: readonly GapPolicy[] = ['null', 'previous', 'zero', 'linear'];
@@ -84,41 +84,38 @@ export function aggregateOnGrid(grid: Grid, samples: Iterable<{ time: EpochMs; v
 }
 
 /**
- * Fills empty cells by `policy`:
+ * Fills empty cells by `policy`, with InfluxQL's `fill()` semantics:
  * - `null`: left as they are;
  * - `zero`: 0 (counters: nothing happened);
- * - `previous`: the last value before the gap carried forward;
- * - `linear`: a straight line between the values either side of the gap.
- * Cells before the first value take `seed` (the last value before the range, when the caller has it) or else
- * the first value (`previous`, `linear`); cells after the last value keep the last value (`linear`).
- * A range with no value at all takes `seed` throughout (`previous`, `linear`) or else stays all null: there is
- * nothing to fill from, and inventing values would hide missing data from the forecasters.
+ * - `previous`: the last value before the gap carried forward; cells before the first value take `seed` (the last
+ *   value before the range, when the caller has it) and stay null without one;
+ * - `linear`: a straight line between the values either side of a gap; cells before the first and after the last
+ *   value stay null (nothing to interpolate towards: callers decide whether to drop or extend them).
+ * Never invents a value from nothing, so missing data stays visible to the forecasters.
  */
 export function fillGaps(values: readonly (number | null)[], policy: GapPolicy, seed?: number | null): (number | null)[] {
   const out = values.slice();
   if (policy === 'null') return out;
   if (policy === 'zero') return out.map((v) => v ?? 0);
-  const firstIndex = out.findIndex((v) => v !== null);
-  if (firstIndex === -1) return seed === undefined || seed === null ? out : out.map(() => seed);
-  const lead = seed ?? (out[firstIndex] as number);
-  for (let i = 0; i < firstIndex; i++) out[i] = lead;
-  let lastIndex = firstIndex;
-  for (let i = firstIndex + 1; i < out.length; i++) {
+  if (policy === 'previous') {
+    let carry = seed ?? null;
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
+      if (v === null || v === undefined) out[i] = carry;
+      else carry = v;
+    }
+    return out;
+  }
+  let lastIndex = -1;
+  for (let i = 0; i < out.length; i++) {
     const v = out[i];
     if (v === null || v === undefined) continue;
-    if (policy === 'linear' && i - lastIndex > 1) {
+    if (lastIndex >= 0 && i - lastIndex > 1) {
       const from = out[lastIndex] as number;
       const slope = (v - from) / (i - lastIndex);
       for (let j = lastIndex + 1; j < i; j++) out[j] = from + slope * (j - lastIndex);
     }
     lastIndex = i;
-  }
-  // `previous` everywhere, and `linear` after the last value (nothing to interpolate towards).
-  let carry = out[firstIndex] as number;
-  for (let i = firstIndex; i < out.length; i++) {
-    const v = out[i];
-    if (v === null || v === undefined) out[i] = carry;
-    else carry = v;
   }
   return out;
 }
@@ -128,7 +125,7 @@ export function toGridSeries(grid: Grid, cells: (number | null)[], policy: GapPo
   return { startMs: grid.startMs, stepMs: grid.stepMs, values: fillGaps(cells, policy, seed) };
 }
 
-/** Whether filling the leading cells of this grid would use a value from before the range. */
+/** Whether filling the leading cells of this grid would use a value from before the range (`previous` only). */
 export function needsSeed(cells: readonly (number | null)[], policy: GapPolicy): boolean {
-  return (policy === 'previous' || policy === 'linear') && cells.length > 0 && cells[0] === null;
+  return policy === 'previous' && cells.length > 0 && cells[0] === null;
 }

@@ -104,9 +104,13 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         await store.writePoints(synthetic);
         expect(await read('previous')).toEqual([5, 5, 10, 20, 20, 20, 20, 40, 40, 40]);
       });
-      it('linear interpolates inside gaps and holds the ends', async () => {
+      it('linear interpolates inside gaps and leaves the ends null (nothing to interpolate towards)', async () => {
         await store.writePoints(synthetic);
-        expect(await read('linear')).toEqual([5, 5, 10, 20, 25, 30, 35, 40, 40, 40]);
+        expect(await read('linear')).toEqual([null, null, 10, 20, 25, 30, 35, 40, null, null]);
+      });
+      it('previous with nothing in the week before the range leaves the leading cells null', async () => {
+        await store.writePoints(synthetic.slice(1));
+        expect(await read('previous')).toEqual([null, null, 10, 20, 20, 20, 20, 40, 40, 40]);
       });
       it('an empty range stays null under every policy when nothing precedes it', async () => {
         const far = Date.UTC(2030, 0, 1);

@@ -218,10 +218,14 @@ describe('influx-v2 adapter (recorded InfluxDB 2.x responses)', () => {
     );
 
     influx.onQuery(/aggregateWindow/, 'series-mean-5m.csv');
-    influx.onQuery(/\|> last\(\)/, 'series-seed.csv');
     const linear = await store().readSeries({ ...query, gap: 'linear' });
-    expect(linear.values).toEqual([267, 282, 319, 344, 344 - 25 / 3, 344 - 50 / 3, 319, 205, 313, 286, 241, 241]);
-    expect(influx.requests[2]?.flux).toContain('range(start: 1995-06-24T04:10:00.000Z, stop: 1995-07-01T04:10:00.000Z)');
+    expect(linear.values).toEqual([null, 282, 319, 344, 344 - 25 / 3, 344 - 50 / 3, 319, 205, 313, 286, 241, null]);
+
+    influx.onQuery(/aggregateWindow/, 'series-mean-5m.csv');
+    influx.onQuery(/\|> last\(\)/, 'series-seed.csv');
+    const previous = await store().readSeries({ ...query, gap: 'previous' });
+    expect(previous.values).toEqual([267, 282, 319, 344, 344, 344, 319, 205, 313, 286, 241, 241]);
+    expect(influx.requests[3]?.flux).toContain('range(start: 1995-06-24T04:10:00.000Z, stop: 1995-07-01T04:10:00.000Z)');
 
     influx.onQuery(/aggregateWindow/, 'series-mean-5m.csv');
     expect((await store().readSeries({ ...query, gap: 'zero' })).values).toEqual([0, 282, 319, 344, 0, 0, 319, 205, 313, 286, 241, 0]);

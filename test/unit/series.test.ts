@@ -63,26 +63,28 @@ describe('fillGaps', () => {
     expect(fillGaps(holes, 'zero')).toEqual([0, 1, 0, 0, 4, 0]);
   });
 
-  it('previous carries forward; leading cells take the seed, else the first value', () => {
-    expect(fillGaps(holes, 'previous')).toEqual([1, 1, 1, 1, 4, 4]);
+  it('previous carries forward; leading cells take the seed, else stay null', () => {
+    expect(fillGaps(holes, 'previous')).toEqual([null, 1, 1, 1, 4, 4]);
     expect(fillGaps(holes, 'previous', 7)).toEqual([7, 1, 1, 1, 4, 4]);
   });
 
-  it('linear interpolates between neighbours and holds the last value at the end', () => {
-    expect(fillGaps(holes, 'linear')).toEqual([1, 1, 2, 3, 4, 4]);
+  it('linear interpolates between neighbours and leaves the ends null', () => {
+    expect(fillGaps(holes, 'linear')).toEqual([null, 1, 2, 3, 4, null]);
     expect(fillGaps([0, null, null, null, -8], 'linear')).toEqual([0, -2, -4, -6, -8]);
+    expect(fillGaps(holes, 'linear', 7)).toEqual([null, 1, 2, 3, 4, null]);
   });
 
-  it('an all-empty range stays null unless a seed exists (then previous/linear carry it)', () => {
+  it('an all-empty range stays null unless previous has a seed to carry', () => {
     expect(fillGaps([null, null], 'previous')).toEqual([null, null]);
     expect(fillGaps([null, null], 'linear')).toEqual([null, null]);
     expect(fillGaps([null, null], 'previous', 3)).toEqual([3, 3]);
     expect(fillGaps([null, null], 'zero')).toEqual([0, 0]);
   });
 
-  it('needsSeed only when previous/linear would have to fill the first cell', () => {
+  it('needsSeed only when previous would have to fill the first cell', () => {
     expect(needsSeed([null, 1], 'previous')).toBe(true);
-    expect(needsSeed([null, 1], 'linear')).toBe(true);
+    expect(needsSeed([null, 1], 'linear')).toBe(false);
+    expect(needsSeed([null, null], 'previous')).toBe(true);
     expect(needsSeed([null, 1], 'zero')).toBe(false);
     expect(needsSeed([1, null], 'previous')).toBe(false);
     expect(needsSeed([], 'previous')).toBe(false);
