@@ -51,7 +51,7 @@ export class SharedNetwork {
     const bytes = Buffer.from(blobs['weights.bin'], 'base64');
     // Copy into a fresh ArrayBuffer: a Node Buffer may be a view into a larger shared pool.
     const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const model = await tf.loadLayersModel(tf.io.fromMemory(json.modelTopology, json.weightSpecs, weightData));
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightSpecs, weightData }));
     return new SharedNetwork(model, { 'model.json': blobs['model.json'], 'weights.bin': blobs['weights.bin'] });
   }
 
