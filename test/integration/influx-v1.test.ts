@@ -61,6 +61,34 @@ describe('influx-v1 against the real server', () => {
     await expect(store.writePoints([{ measurement: 'm', tags: {}, fields: { v: 1 }, time: 0 }])).rejects.toThrow(`influxdb at ${address}: unreachable`);
   });
 
+  it('sends a token as "Authorization: Token" (2.x/3.x compatibility API) and a user as basic auth (1.x)', async () => {
+    const seen: (string | null)[] = [];
+    const capturing: typeof fetch = async (input, init) => {
+      seen.push(new Headers(init?.headers).get('authorization'));
+      return fetch(input, init);
+    };
+    await createInfluxV1Store({ url: influxUrl, database: `${prefix}_auth`, token: 'tok-123', fetch: capturing }).ensureReady();
+    await createInfluxV1Store({ url: influxUrl, database: `${prefix}_auth`, username: 'prescale', password: 's3cret', fetch: capturing }).ensureReady();
+    expect(seen[0]).toBe('Token tok-123');
+    // With a token there is no CREATE DATABASE (2.x/3.x buckets are made by an operator): only the /ping.
+    expect(seen).toHaveLength(3);
+    expect(seen[1]).toBe(`Basic ${Buffer.from('prescale:s3cret').toString('base64')}`);
+  });
+
+  it('a server that accepts but never answers is a retryable timeout naming the address', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const error = await createInfluxV1Store({ url: address, database: 'x', timeoutMs: 300 }).ensureReady().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceError);
+      expect((error as ServiceError).retryable).toBe(true);
+      expect((error as Error).message).toBe(`influxdb at ${address}: no answer within 300 ms`);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('an HTTP 4xx from influx is a non-retryable ServiceError carrying its message', async () => {
     const store = createInfluxV1Store({ url: influxUrl, database: `${prefix}_never_created`, createDatabase: false });
     await store.ensureReady();
