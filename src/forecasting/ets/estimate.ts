@@ -10,8 +10,9 @@ import { cloneState, type EtsParams, type EtsSpec, type EtsState } from './types
  *   alpha in [1e-4, 0.9999];  beta = alpha * u  (0 < beta < alpha);  gamma_k = (1 - alpha) * v_k;
  *   phi in [0.8, 0.98] (the usual ETS damping range: phi near 1 lets a trend run away over a day);
  *   rho (AR(1) term, when present) in [-0.5, 0.99].
- * The initial states come from the classical decomposition in init.ts, plus an estimated level offset
- * (one extra coordinate; cheap, and it repairs a poor first season).
+ * The initial states come from the classical decomposition in init.ts and are not estimated: with
+ * thousands of points they are forgotten long before the forecast origin, and every extra coordinate costs
+ * Nelder-Mead dozens of filter passes.
  * The criterion is -2 log L up to a constant (innovations Gaussian likelihood, sigma concentrated out):
  *   additive error:       n log(SSE / n)
  *   multiplicative error: n log(sum((e/mu)^2) / n) + 2 sum log|mu|
@@ -37,11 +38,16 @@ export interface EtsFit {
 }
 
 export interface EstimateOptions {
-  /** Starting values of alpha tried (each a short Nelder-Mead run; the best is refined). */
-  alphaStarts?: number[];
-  /** Evaluation budget of the refining run. */
-  maxEvaluations?: number;
-  /** Fix parameters instead of estimating them (used by tests and by refits with known values). */
+  /**
+   * Starting points. Each gets a short Nelder-Mead run and the best is refined. Default: alpha 0.1, 0.5
+   * and 0.9 with small beta, gamma 0.1*(1-alpha), phi 0.95, rho 0.5.
+   */
+  starts?: Partial<EtsParams>[];
+  /** Evaluation budget of each short run, per dimension. Default 15. */
+  scoutEvaluationsPerDim?: number;
+  /** Evaluation budget of the refining run, per dimension. Default 60. */
+  refineEvaluationsPerDim?: number;
+  /** Use these parameters as they are: no estimation (tests, and refits with known values). */
   fixed?: Partial<EtsParams>;
 }
 
@@ -70,10 +76,10 @@ function layoutOf(spec: EtsSpec): Layout {
   const damped = spec.trend === 'Ad';
   const nGamma = spec.season === 'N' ? 0 : spec.periods.length;
   const ar = spec.ar === true;
-  return { hasTrend, damped, nGamma, ar, dim: 1 + (hasTrend ? 1 : 0) + nGamma + (damped ? 1 : 0) + (ar ? 1 : 0) + 1 };
+  return { hasTrend, damped, nGamma, ar, dim: 1 + (hasTrend ? 1 : 0) + nGamma + (damped ? 1 : 0) + (ar ? 1 : 0) };
 }
 
-function decode(x: number[], layout: Layout): { params: EtsParams; levelShift: number } {
+function decode(x: number[], layout: Layout): EtsParams {
   let i = 0;
   const alpha = ALPHA_LO + (ALPHA_HI - ALPHA_LO) * sigmoid(x[i++]!);
   const beta = layout.hasTrend ? alpha * sigmoid(x[i++]!) : 0;
@@ -81,7 +87,7 @@ function decode(x: number[], layout: Layout): { params: EtsParams; levelShift: n
   for (let k = 0; k < layout.nGamma; k++) gammas.push((1 - alpha) * sigmoid(x[i++]!));
   const phi = layout.damped ? PHI_LO + (PHI_HI - PHI_LO) * sigmoid(x[i++]!) : 1;
   const rho = layout.ar ? RHO_LO + (RHO_HI - RHO_LO) * sigmoid(x[i++]!) : 0;
-  return { params: { alpha, beta, gammas, phi, rho }, levelShift: x[i]! };
+  return { alpha, beta, gammas, phi, rho };
 }
 
 function encode(params: EtsParams, layout: Layout): number[] {
@@ -91,7 +97,6 @@ function encode(params: EtsParams, layout: Layout): number[] {
   for (let k = 0; k < layout.nGamma; k++) x.push(logit(clamp(params.gammas[k]! / (1 - params.alpha))));
   if (layout.damped) x.push(logit(clamp((params.phi - PHI_LO) / (PHI_HI - PHI_LO))));
   if (layout.ar) x.push(logit(clamp(((params.rho ?? 0) - RHO_LO) / (RHO_HI - RHO_LO))));
-  x.push(0);
   return x;
 }
 
@@ -119,46 +124,41 @@ export function estimateEts(y: ArrayLike<number>, spec: EtsSpec, options: Estima
   const n = y.length;
   const layout = layoutOf(spec);
   const base = heuristicInitialState(y, spec);
-  const scale = levelScale(y);
   const work = cloneState(base);
-  const runWith = (params: EtsParams, levelShift: number): FilterResult => {
-    work.level = base.level + levelShift * scale;
+  const runWith = (params: EtsParams): FilterResult => {
+    work.level = base.level;
     work.trend = base.trend;
     work.t = 0;
     work.lastResidual = 0;
     for (let k = 0; k < base.seasons.length; k++) work.seasons[k]!.set(base.seasons[k]!);
-    return etsFilter(y, spec, params, work, { inPlace: true });
+    return etsFilter(y, spec, params, work, { inPlace: true, strict: true });
   };
   const objective = (x: number[]): number => {
-    const { params, levelShift } = decode(x, layout);
-    const c = criterion(runWith(params, levelShift), spec, n);
+    const c = criterion(runWith(decode(x, layout)), spec, n);
     return Number.isFinite(c) ? c : PENALTY;
   };
 
-  let best: { x: number[]; f: number };
   let evaluations = 0;
-  if (options.fixed && options.fixed.alpha !== undefined) {
-    const params = fillFixed(options.fixed, layout);
-    best = { x: encode(params, layout), f: 0 };
-    best.x[best.x.length - 1] = 0;
+  let params: EtsParams;
+  if (options.fixed) {
+    params = fillFixed(options.fixed, layout);
   } else {
-    const starts = options.alphaStarts ?? [0.2, 0.6, 0.95];
-    best = { x: [], f: Infinity };
-    for (const alpha of starts) {
-      const x0 = encode({ alpha, beta: 0.02 * alpha, gammas: new Array<number>(layout.nGamma).fill(0.1 * (1 - alpha)), phi: 0.95, rho: 0.5 }, layout);
-      const r = nelderMead(objective, x0, { maxEvaluations: 30 * layout.dim, step: 0.7 });
+    const starts = options.starts ?? [{ alpha: 0.1 }, { alpha: 0.5 }, { alpha: 0.9 }];
+    let best = { x: [] as number[], f: Infinity };
+    for (const start of starts) {
+      const x0 = encode(fillStart(start, layout), layout);
+      const r = starts.length > 1 ? nelderMead(objective, x0, { maxEvaluations: (options.scoutEvaluationsPerDim ?? 15) * layout.dim, step: 0.7 }) : { x: x0, f: objective(x0), evaluations: 1 };
       evaluations += r.evaluations;
       if (r.f < best.f) best = { x: r.x, f: r.f };
     }
-    const r = nelderMead(objective, best.x, { maxEvaluations: options.maxEvaluations ?? 120 * layout.dim, step: 0.3, fTolerance: 1e-7 });
+    const r = nelderMead(objective, best.x, { maxEvaluations: (options.refineEvaluationsPerDim ?? 60) * layout.dim, step: 0.3, fTolerance: 1e-6 });
     evaluations += r.evaluations;
     if (r.f <= best.f) best = { x: r.x, f: r.f };
+    params = decode(best.x, layout);
   }
 
-  const { params, levelShift } = decode(best.x, layout);
   const initial = cloneState(base);
-  initial.level = base.level + levelShift * scale;
-  const result = etsFilter(y, spec, params, initial);
+  const result = etsFilter(y, spec, params, initial, { strict: true });
   const neg2 = criterion(result, spec, n);
   const k = parameterCount(spec);
   const sigma2 = spec.error === 'A' ? result.sse / n : result.sseRelative / n;
@@ -176,6 +176,11 @@ export function estimateEts(y: ArrayLike<number>, spec: EtsSpec, options: Estima
   };
 }
 
+function fillStart(start: Partial<EtsParams>, layout: Layout): EtsParams {
+  const alpha = start.alpha ?? 0.5;
+  return fillFixed({ beta: 0.02 * alpha, gammas: new Array<number>(layout.nGamma).fill(0.1 * (1 - alpha)), phi: 0.95, rho: 0.5, ...start, alpha }, layout);
+}
+
 function fillFixed(fixed: Partial<EtsParams>, layout: Layout): EtsParams {
   return {
     alpha: fixed.alpha ?? 0.5,
@@ -186,15 +191,3 @@ function fillFixed(fixed: Partial<EtsParams>, layout: Layout): EtsParams {
   };
 }
 
-/** A unit for the level offset coordinate: the spread of the series. */
-function levelScale(y: ArrayLike<number>): number {
-  let s = 0;
-  let s2 = 0;
-  for (let i = 0; i < y.length; i++) {
-    s += y[i]!;
-    s2 += y[i]! * y[i]!;
-  }
-  const mu = s / Math.max(1, y.length);
-  const sd = Math.sqrt(Math.max(0, s2 / Math.max(1, y.length) - mu * mu));
-  return sd > 0 ? sd : Math.max(1, Math.abs(mu));
-}

@@ -30,6 +30,13 @@ export interface FilterOptions {
   keepFitted?: boolean;
   /** Filter in place: the state passed in is consumed (used by the optimiser to avoid copies). */
   inPlace?: boolean;
+  /**
+   * Stop at the first inadmissible step (mu <= 0 where the model needs mu > 0): what the optimiser wants.
+   * Without it (re-filtering new data) the run never stops: a multiplicative step whose base or seasonal
+   * factor is not positive falls back to an additive correction, so a collapse of the load (a blizzard,
+   * an outage) cannot freeze or poison the states.
+   */
+  strict?: boolean;
 }
 
 export function etsFilter(
@@ -50,59 +57,103 @@ export function etsFilter(
   const nSeason = spec.season === 'N' ? 0 : spec.periods.length;
   const multSeason = spec.season === 'M';
   const needPositive = multSeason || spec.error === 'M';
-  const s0 = nSeason > 0 ? state.seasons[0]! : new Float64Array(1);
-  const s1 = nSeason > 1 ? state.seasons[1]! : new Float64Array(1);
+  // Absent seasons are a one-slot ring holding the neutral value with gamma 0: no branches in the loop.
+  const neutral = multSeason ? 1 : 0;
+  const s0 = nSeason > 0 ? state.seasons[0]! : Float64Array.of(neutral);
+  const s1 = nSeason > 1 ? state.seasons[1]! : Float64Array.of(neutral);
   const m0 = nSeason > 0 ? spec.periods[0]! : 1;
   const m1 = nSeason > 1 ? spec.periods[1]! : 1;
   const g0 = nSeason > 0 ? params.gammas[0]! : 0;
   const g1 = nSeason > 1 ? params.gammas[1]! : 0;
   let level = state.level;
   let trend = hasTrend ? state.trend : 0;
-  let t = state.t;
   const rho = spec.ar ? (params.rho ?? 0) : 0;
   let u = spec.ar ? state.lastResidual : 0;
-  let i0 = t % m0;
-  let i1 = t % m1;
+  let i0 = state.t % m0;
+  let i1 = state.t % m1;
   let sse = 0;
   let sseRelative = 0;
+  // log of a running product, taken only when the product nears the limits of a double (Math.log per step
+  // would double the cost of a multiplicative fit).
   let sumLogMu = 0;
+  let muProduct = 1;
   let ok = true;
+  const strict = options.strict === true;
+  let i = 0;
 
-  for (let i = 0; i < n; i++) {
-    const base = level + phi * trend;
-    const a = nSeason > 0 ? s0[i0]! : multSeason ? 1 : 0;
-    const b = nSeason > 1 ? s1[i1]! : multSeason ? 1 : 0;
-    const structural = multSeason ? base * a * b : base + a + b;
-    const mu = structural + rho * u;
-    const e = y[i]! - mu;
-    u = y[i]! - structural;
-    if (fitted) fitted[i] = mu;
-    sse += e * e;
-    if (needPositive) {
-      if (!(mu > 0)) {
-        ok = false;
-        break;
+  if (!multSeason) {
+    for (; i < n; i++) {
+      const base = level + phi * trend;
+      const a = s0[i0]!;
+      const b = s1[i1]!;
+      const structural = base + a + b;
+      const yi = y[i]!;
+      const mu = structural + rho * u;
+      const e = yi - mu;
+      u = yi - structural;
+      if (fitted) fitted[i] = mu;
+      sse += e * e;
+      if (needPositive) {
+        if (mu > 0) {
+          const r = e / mu;
+          sseRelative += r * r;
+          muProduct *= mu;
+          if (muProduct > 1e200 || muProduct < 1e-200) {
+            sumLogMu += Math.log(muProduct);
+            muProduct = 1;
+          }
+        } else {
+          ok = false;
+          if (strict) break;
+        }
       }
-      const r = e / mu;
-      sseRelative += r * r;
-      sumLogMu += Math.log(mu);
-    }
-    if (multSeason) {
-      const S = a * b;
-      level = base + (alpha * e) / S;
-      trend = phi * trend + (beta * e) / S;
-      if (nSeason > 0) s0[i0] = a + (g0 * e) / (base * b);
-      if (nSeason > 1) s1[i1] = b + (g1 * e) / (base * a);
-    } else {
       level = base + alpha * e;
       trend = phi * trend + beta * e;
-      if (nSeason > 0) s0[i0] = a + g0 * e;
-      if (nSeason > 1) s1[i1] = b + g1 * e;
+      s0[i0] = a + g0 * e;
+      s1[i1] = b + g1 * e;
+      if (++i0 === m0) i0 = 0;
+      if (++i1 === m1) i1 = 0;
     }
-    t++;
-    if (++i0 === m0) i0 = 0;
-    if (++i1 === m1) i1 = 0;
+  } else {
+    for (; i < n; i++) {
+      const base = level + phi * trend;
+      const a = s0[i0]!;
+      const b = s1[i1]!;
+      const structural = base * a * b;
+      const yi = y[i]!;
+      const mu = structural + rho * u;
+      const e = yi - mu;
+      u = yi - structural;
+      if (fitted) fitted[i] = mu;
+      sse += e * e;
+      if (mu > 0) {
+        const r = e / mu;
+        sseRelative += r * r;
+        muProduct *= mu;
+        if (muProduct > 1e200 || muProduct < 1e-200) {
+          sumLogMu += Math.log(muProduct);
+          muProduct = 1;
+        }
+      } else {
+        ok = false;
+        if (strict) break;
+      }
+      if (base > 0 && a > 0 && b > 0) {
+        const S = a * b;
+        level = base + (alpha * e) / S;
+        trend = phi * trend + (beta * e) / S;
+        s0[i0] = a + (g0 * e) / (base * b);
+        s1[i1] = b + (g1 * e) / (base * a);
+      } else {
+        level = base + alpha * e;
+        trend = phi * trend;
+      }
+      if (++i0 === m0) i0 = 0;
+      if (++i1 === m1) i1 = 0;
+    }
   }
+  sumLogMu += Math.log(muProduct);
+  const t = state.t + i;
   if (!Number.isFinite(sse) || !Number.isFinite(level) || !Number.isFinite(trend)) ok = false;
   state.level = level;
   state.trend = trend;

@@ -8,11 +8,15 @@ import type { EtsSpec, EtsState } from './types.js';
  * - One period m: level0 = mean(y[0:m]); trend0 = (mean(y[m:2m]) - mean(y[0:m])) / m; the profile is the
  *   average, over up to 7 seasons, of each season's values minus (or divided by) that season's mean, so a
  *   daily profile averages over the days of a week.
- * - Two periods (day m1, week m2): the weekly profile W (as above over up to 4 weeks), the daily profile
+ * - Two periods (day m1, week m2): the weekly profile W (as above over up to 8 weeks), the daily profile
  *   D = W averaged over its days, and the weekly component W - D (or W / D) smoothed over a window of
- *   about an hour of slots, because two to four weeks give a noisy estimate.
+ *   about an hour of slots, because two to eight weeks give a noisy estimate.
  * Multiplicative profiles are normalised to mean 1, additive ones to mean 0.
  */
+/** Seasons averaged for a single-period profile (a week of days) and for the weekly profile. */
+const DAY_SEASONS = 7;
+const WEEK_SEASONS = 8;
+
 export function heuristicInitialState(y: ArrayLike<number>, spec: EtsSpec): EtsState {
   const n = y.length;
   const mult = spec.season === 'M';
@@ -27,10 +31,10 @@ export function heuristicInitialState(y: ArrayLike<number>, spec: EtsSpec): EtsS
   }
   const seasons: Float64Array[] = [];
   if (periods.length === 1) {
-    seasons.push(seasonProfile(y, periods[0]!, 7, mult));
+    seasons.push(seasonProfile(y, periods[0]!, DAY_SEASONS, mult));
   } else if (periods.length === 2) {
     const [m1, m2] = [periods[0]!, periods[1]!];
-    const weekly = seasonProfile(y, m2, 4, mult);
+    const weekly = seasonProfile(y, m2, WEEK_SEASONS, mult);
     const daily = new Float64Array(m1);
     const days = m2 / m1;
     for (let j = 0; j < m2; j++) daily[j % m1]! += weekly[j]! / days;
