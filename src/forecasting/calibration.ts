@@ -15,15 +15,25 @@ import { DEFAULT_LEVELS, type FittedModel, type Forecast, type ModelArtefact, ty
 export const CONFORMAL_KIND = 'conformal';
 export const CONFORMAL_FORMAT_VERSION = 1;
 
+/**
+ * How residuals are made comparable before taking quantiles. `absolute`: |y - yhat|, one width for every
+ * origin. `level`: |y - yhat| / max(|yhat|, levelFloor), so the width follows the forecast level (busy hours
+ * get wider bands than quiet nights, as count-like loads need).
+ */
+export type ConformalScaling = 'absolute' | 'level';
+
 export interface ConformalTable {
   /** Levels in percent. */
   levels: number[];
-  /** halfWidths[i][k]: half width for levels[i] at lead k+1. */
+  /** halfWidths[i][k]: half width (absolute) or relative half width (level) for levels[i] at lead k+1. */
   halfWidths: number[][];
   /** Residuals per lead step behind each quantile. */
   samples: number;
   /** Bounds are clamped at 0 (the training data had no negative value). */
   clampAtZero: boolean;
+  scaling: ConformalScaling;
+  /** Smallest level a relative width is multiplied by (keeps bands open around forecasts of 0). */
+  levelFloor: number;
 }
 
 const tableSchema = z.object({
@@ -31,36 +41,125 @@ const tableSchema = z.object({
   halfWidths: z.array(z.array(z.number().nonnegative()).min(1)),
   samples: z.number().int().nonnegative(),
   clampAtZero: z.boolean(),
+  // Absent in tables written before level scaling existed: those were absolute.
+  scaling: z.enum(['absolute', 'level']).default('absolute'),
+  levelFloor: z.number().nonnegative().default(0),
 });
 
+/** Nonconformity scores of validation forecasts: scores[j][k] for origin j, lead k+1. */
+export function conformalScores(
+  actual: readonly (readonly number[])[],
+  means: readonly (readonly number[])[],
+  scaling: ConformalScaling,
+  levelFloor: number,
+): number[][] {
+  return means.map((row, j) =>
+    row.map((yhat, k) => {
+      const e = Math.abs(actual[j]![k]! - yhat);
+      return scaling === 'absolute' ? e : e / Math.max(Math.abs(yhat), levelFloor, Number.MIN_VALUE);
+    }),
+  );
+}
+
 /**
- * Builds the table from absolute residuals: `absResiduals[j][k]` is |y - yhat| of validation origin j at
- * lead k+1 (every origin has the same number of leads).
+ * Builds the table from nonconformity scores: `scores[j][k]` is the score of validation origin j at
+ * lead k+1 (every origin has the same number of leads); for `absolute` scaling that is |y - yhat|.
  */
-export function conformalTable(absResiduals: readonly (readonly number[])[], levels: readonly number[], clampAtZero: boolean): ConformalTable {
-  if (absResiduals.length === 0) throw new Error('conformal calibration needs at least one validation origin');
-  const leads = absResiduals[0]!.length;
-  const n = absResiduals.length;
+export function conformalTable(
+  scores: readonly (readonly number[])[],
+  levels: readonly number[],
+  clampAtZero: boolean,
+  scaling: ConformalScaling = 'absolute',
+  levelFloor = 0,
+): ConformalTable {
+  if (scores.length === 0) throw new Error('conformal calibration needs at least one validation origin');
+  const leads = scores[0]!.length;
+  const n = scores.length;
   const halfWidths = levels.map(() => new Array<number>(leads).fill(0));
   const column = new Float64Array(n);
   for (let k = 0; k < leads; k++) {
-    for (let j = 0; j < n; j++) column[j] = Math.abs(absResiduals[j]![k]!);
+    for (let j = 0; j < n; j++) column[j] = Math.abs(scores[j]![k]!);
     column.sort();
     levels.forEach((level, i) => {
       const rank = Math.min(n, Math.ceil(((n + 1) * level) / 100));
       halfWidths[i]![k] = column[Math.max(0, rank - 1)]!;
     });
   }
-  return { levels: [...levels], halfWidths, samples: n, clampAtZero };
+  return { levels: [...levels], halfWidths, samples: n, clampAtZero, scaling, levelFloor };
 }
 
-/** Half width for `level` at lead k (1-based), or undefined when the table has no such level. */
-export function halfWidthAt(table: ConformalTable, level: number, lead: number): number | undefined {
+/** Half width for `level` at lead k (1-based) around `mean`, or undefined when the table has no such level. */
+export function halfWidthAt(table: ConformalTable, level: number, lead: number, mean = 1): number | undefined {
   const i = table.levels.indexOf(level);
   if (i < 0) return undefined;
   const widths = table.halfWidths[i]!;
-  if (lead <= widths.length) return widths[lead - 1]!;
-  return widths[widths.length - 1]! * Math.sqrt(lead / widths.length);
+  const base = lead <= widths.length ? widths[lead - 1]! : widths[widths.length - 1]! * Math.sqrt(lead / widths.length);
+  return table.scaling === 'absolute' ? base : base * Math.max(Math.abs(mean), table.levelFloor);
+}
+
+export interface Calibration {
+  table: ConformalTable;
+  /** Hold-out result of each scaling: coverage per level and mean interval score (lower is better). */
+  holdout: Record<ConformalScaling, { coverage: number[]; intervalScore: number }>;
+}
+
+/**
+ * Calibrates on validation forecasts, choosing the scaling honestly: each scaling is calibrated on the
+ * earlier half of the origins and judged on the later half by the interval (Winkler) score, width plus
+ * 2/alpha times any miss, summed over levels; a proper score, so it prefers the narrower bands only when
+ * they still cover. The winner is then recalibrated on all origins. Ties go to `absolute`.
+ */
+export function calibrate(
+  actual: readonly (readonly number[])[],
+  means: readonly (readonly number[])[],
+  levels: readonly number[],
+  clampAtZero: boolean,
+): Calibration {
+  let sumAbs = 0;
+  let count = 0;
+  for (const row of actual) {
+    for (const y of row) sumAbs += Math.abs(y);
+    count += row.length;
+  }
+  const levelFloor = count ? (0.1 * sumAbs) / count : 0;
+  const half = Math.floor(means.length / 2);
+  const holdout = {} as Calibration['holdout'];
+  let best: ConformalScaling = 'absolute';
+  let bestScore = Infinity;
+  for (const scaling of ['absolute', 'level'] as const) {
+    const scores = conformalScores(actual, means, scaling, levelFloor);
+    if (half < 2) {
+      holdout[scaling] = { coverage: [], intervalScore: Number.NaN };
+      continue;
+    }
+    const table = conformalTable(scores.slice(0, half), levels, clampAtZero, scaling, levelFloor);
+    let intervalScore = 0;
+    let points = 0;
+    const coverage = levels.map((level) => {
+      const alpha = 1 - level / 100;
+      let hits = 0;
+      let total = 0;
+      for (let j = half; j < means.length; j++) {
+        means[j]!.forEach((yhat, k) => {
+          const w = halfWidthAt(table, level, k + 1, yhat)!;
+          const lo = clampAtZero ? Math.max(0, yhat - w) : yhat - w;
+          const hi = clampAtZero ? Math.max(0, yhat + w) : yhat + w;
+          const y = actual[j]![k]!;
+          total++;
+          if (y >= lo && y <= hi) hits++;
+          intervalScore += hi - lo + (2 / alpha) * (Math.max(0, lo - y) + Math.max(0, y - hi));
+          points++;
+        });
+      }
+      return hits / total;
+    });
+    holdout[scaling] = { coverage, intervalScore: intervalScore / points };
+    if (intervalScore / points < bestScore * (1 - 1e-9)) {
+      bestScore = intervalScore / points;
+      best = scaling;
+    }
+  }
+  return { table: conformalTable(conformalScores(actual, means, best, levelFloor), levels, clampAtZero, best, levelFloor), holdout };
 }
 
 /** A fitted model whose intervals come from a conformal table; the mean is the inner model's. */
@@ -100,7 +199,7 @@ export class ConformalModel implements FittedModel {
       const lower: number[] = [];
       const upper: number[] = [];
       for (let k = 1; k <= h; k++) {
-        const w = halfWidthAt(this.table, level, k)!;
+        const w = halfWidthAt(this.table, level, k, mean[k - 1]!)!;
         lower.push(clamp(mean[k - 1]! - w));
         upper.push(clamp(mean[k - 1]! + w));
       }

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
 import { maseScale } from './accuracy.js';
 import { daySeason, rollForecasts, sliceSeries, validationPlan, type ValidationPlan } from './backtest.js';
-import { ConformalModel, conformalTable } from './calibration.js';
+import { ConformalModel, calibrate } from './calibration.js';
 import { EnsembleModel } from './ensemble.js';
 import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type RegularSeries } from './forecaster.js';
 import { forecasterKinds, getForecaster } from './forecasters.js';
@@ -121,8 +121,7 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   const winner = runs.find((run) => run.name === best.name)!;
 
   // Calibrate on the winner's own validation errors, then refit it on everything.
-  const residuals = winner.means.map((row, j) => row.map((yhat, k) => Math.abs(actual[j]![k]! - yhat)));
-  const calibration = conformalTable(residuals, levels, series.values.every((v) => v >= 0));
+  const { table: calibration, holdout } = calibrate(actual, winner.means, levels, series.values.every((v) => v >= 0));
   progress(candidates.length / (candidates.length + 1), `fitting ${winner.name} on all data`);
   const members = await Promise.all(winner.members.map(async (kind) => (await getForecaster(kind)).fit(series, fitOptions(options))));
   const point = members.length === 1 ? members[0]! : new EnsembleModel(members, members.map(() => 1));
@@ -130,7 +129,8 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   progress(1, `champion ${winner.name}`);
   notes.push(
     `champion ${winner.name} (validation MASE ${best.mase.toFixed(3)}${naive ? `, ${baseline} ${naive.mase.toFixed(3)}` : ''}); ` +
-      `intervals calibrated on ${calibration.samples} validation origins`,
+      `intervals calibrated on ${calibration.samples} validation origins, ${calibration.scaling} scaling ` +
+      `(hold-out coverage absolute ${fmtCoverage(holdout.absolute.coverage)}, level ${fmtCoverage(holdout.level.coverage)})`,
   );
 
   const scores: Record<string, Record<string, number>> = {};
@@ -195,6 +195,10 @@ function fitOptions(options: ChampionOptions): FitOptions {
     ...(seed !== undefined ? { seed } : {}),
     ...(calendar ? { calendar } : {}),
   };
+}
+
+function fmtCoverage(coverage: number[]): string {
+  return coverage.length ? coverage.map((c) => c.toFixed(2)).join('/') : 'n/a';
 }
 
 function errorText(error: unknown): string {

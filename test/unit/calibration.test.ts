@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { runBacktest } from '../../src/forecasting/backtest.js';
-import { ConformalModel, conformalTable, halfWidthAt } from '../../src/forecasting/calibration.js';
+import { ConformalModel, calibrate, conformalTable, halfWidthAt } from '../../src/forecasting/calibration.js';
 import { selectChampion } from '../../src/forecasting/champion.js';
 import type { RegularSeries } from '../../src/forecasting/forecaster.js';
 import { loadModel } from '../../src/forecasting/forecasters.js';
@@ -25,6 +25,46 @@ describe('conformalTable', () => {
 
   it('uses the largest residual when there are too few for the level', () => {
     expect(conformalTable([[3], [1], [2]], [95], false).halfWidths).toEqual([[3]]);
+  });
+});
+
+describe('calibrate (choice of scaling on a later hold-out half)', () => {
+  // Synthetic validation forecasts: a level that swings between 10 and 190, errors drawn from a fixed
+  // pseudo-random sequence, either of constant size or proportional to the level.
+  const make = (proportional: boolean) => {
+    const actual: number[][] = [];
+    const means: number[][] = [];
+    let state = 7;
+    const u = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31 - 0.5;
+    };
+    for (let j = 0; j < 400; j++) {
+      const level = 100 + 90 * Math.sin(j / 5);
+      means.push([level, level]);
+      actual.push([0, 1].map(() => level + (proportional ? level * 0.2 : 20) * (u() + u())));
+    }
+    return { actual, means };
+  };
+
+  it('picks level scaling by interval score when errors grow with the level, absolute when they do not', () => {
+    const prop = make(true);
+    const flat = make(false);
+    const a = calibrate(prop.actual, prop.means, [80, 95], true);
+    const b = calibrate(flat.actual, flat.means, [80, 95], true);
+    expect(a.table.scaling).toBe('level');
+    expect(b.table.scaling).toBe('absolute');
+    // The chosen scaling covered close to nominal on the hold-out half.
+    expect(a.holdout.level.intervalScore).toBeLessThan(a.holdout.absolute.intervalScore);
+    expect(Math.abs(a.holdout.level.coverage[0]! - 0.8)).toBeLessThan(0.06);
+    expect(Math.abs(b.holdout.absolute.coverage[1]! - 0.95)).toBeLessThan(0.04);
+    expect(a.table.samples).toBe(400);
+  });
+
+  it('a level-scaled width follows the forecast, never below the floor', () => {
+    const table = conformalTable([[0.5], [0.1]], [95], true, 'level', 2);
+    expect(halfWidthAt(table, 95, 1, 100)).toBeCloseTo(50, 12);
+    expect(halfWidthAt(table, 95, 1, 0)).toBeCloseTo(1, 12);
   });
 });
 
