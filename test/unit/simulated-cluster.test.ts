@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ReplayClock } from '../../src/core/clock.js';
 import { InputError } from '../../src/core/errors.js';
 import { SimulatedCluster, type SimulatedNodePoolSpec } from '../../src/cluster/simulated-cluster.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { REPO_ROOT } from '../../src/core/paths.js';
 
 const t0 = Date.UTC(2026, 0, 5, 9);
 const S = 1000;
@@ -157,5 +159,15 @@ describe('SimulatedCluster', () => {
     expect(
       () => new SimulatedCluster(clock, { nodePools: [pool(1)], workloads: [{ ref, podStartupMs: 0, nodePool: 'general', podRequests: { cpu: 1, memoryMiB: 1 }, initialReplicas: 4 }] }),
     ).toThrow(/do not fit/);
+  });
+
+  it('is built from the service config (the demo): one workload per target, one pool per node pool', async () => {
+    const config = loadConfig(`${REPO_ROOT}/prescale.yaml`, {});
+    const clock = new ReplayClock(t0);
+    const cluster = SimulatedCluster.fromConfig(clock, config, { replicas: { 'shop/web': 6 }, nodes: { general: 2 } });
+    const web = { namespace: 'shop', name: 'web', kind: 'Deployment' };
+    expect(await cluster.getWorkload(web)).toEqual({ desiredReplicas: 6, readyReplicas: 6, rolloutInProgress: false });
+    // 4 CPU - 0.2 daemons = 3.8 CPU: seven 0.5 CPU pods; 16384 - 512 MiB: fifteen 1 GiB pods. CPU binds.
+    expect(cluster.inspectNodePool('general')).toMatchObject({ desiredNodes: 2, readyNodes: 2, podsPerNode: 7 });
   });
 });
