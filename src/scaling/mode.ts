@@ -1,7 +1,8 @@
 /**
  * Which mode a target is in and why. Pure. Modes are shown to people (dashboard, decision log):
  * - predictive: the forecast sizes replicas ahead of load;
- * - reactive: no model, a stale one, one worse than seasonal naive, an unusable forecast, or a recent
+ * - reactive: no model, a stale one, one worse than seasonal naive (equal is the baseline itself: fine),
+ *   an unusable forecast, or a recent
  *   threshold breach; replicas follow live metrics with the HPA formula;
  * - learning: not enough history yet ("3 of 14 days of history"); behaves reactively;
  * - forecast-only: the target is configured to plan and record but never apply; it plans as it would.
@@ -40,9 +41,9 @@ export interface ModeAssessment {
 
 const days = (ms: number) => `${Math.round((ms / 86_400_000) * 10) / 10} d`;
 
-/** True when the model is the seasonal-naive baseline itself (it cannot be worse than itself). */
+/** True when the model is the seasonal-naive baseline itself, possibly wrapped ("conformal(snaive[288])"). */
 function isBaseline(model: string): boolean {
-  return /^s?naive/i.test(model);
+  return /(^|\()s?naive\b/i.test(model);
 }
 
 export function assessMode(input: ModeInput, options: ModeOptions = DEFAULT_MODE): ModeAssessment {
@@ -67,7 +68,7 @@ function assessSizing(input: ModeInput, options: ModeOptions): ModeAssessment {
     !isBaseline(model.model) &&
     model.backtestMase !== undefined &&
     model.naiveMase !== undefined &&
-    !(model.backtestMase < model.naiveMase)
+    model.backtestMase > model.naiveMase
   ) {
     return { mode: 'reactive', sizing: 'live', reason: `model ${model.model} MASE ${model.backtestMase.toFixed(3)} does not beat seasonal naive ${model.naiveMase.toFixed(3)}` };
   }
