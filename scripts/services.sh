@@ -67,6 +67,16 @@ live_pid() {
   echo "$pid"
 }
 
+# Our pid for a service only when it was started for this very address (its address file matches).
+ours_at() {
+  local dir="$1" program="$2" pidfile="$3" address="$4" pid
+  pid="$(live_pid "$dir/$pidfile" "$program")" || return 1
+  [[ "$(cat "$dir/address" 2>/dev/null || true)" == "$address" ]] || return 1
+  echo "$pid"
+}
+redis_ours() { ours_at "$REDIS_DIR" redis-server redis.pid "127.0.0.1:$REDIS_PORT"; }
+influx_ours() { ours_at "$INFLUX_DIR" influxd influxd.pid "127.0.0.1:$INFLUX_PORT"; }
+
 # One start/stop at a time (the demo and the tests may call this together).
 lock() {
   mkdir -p "$STATE"
@@ -113,13 +123,14 @@ cmd_install() {
 
 start_redis() {
   if redis_answers; then
-    if pid="$(live_pid "$REDIS_DIR/redis.pid" redis-server)"; then say "redis: already running on $REDIS_HOST:$REDIS_PORT (pid $pid, started by services.sh)"
+    if pid="$(redis_ours)"; then say "redis: already running on $REDIS_HOST:$REDIS_PORT (pid $pid, started by services.sh)"
     else say "redis: reusing $REDIS_HOST:$REDIS_PORT"; fi
     return 0
   fi
   is_loopback "$REDIS_HOST" || die "redis: nothing answers on $REDIS_HOST:$REDIS_PORT and it is not a local address: start it there or fix PRESCALE_REDIS_URL"
   command -v redis-server >/dev/null 2>&1 || die "redis: redis-server is not installed: run 'bash scripts/services.sh install'"
   mkdir -p "$REDIS_DIR"
+  echo "127.0.0.1:$REDIS_PORT" >"$REDIS_DIR/address"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
     --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" \
     --save 60 1 --appendonly no >/dev/null 9>&-
@@ -169,7 +180,7 @@ EOF
 
 start_influx() {
   if influx_answers; then
-    if pid="$(live_pid "$INFLUX_DIR/influxd.pid" influxd)"; then say "influxdb: already running on $INFLUX_HOST:$INFLUX_PORT (pid $pid, started by services.sh)"
+    if pid="$(influx_ours)"; then say "influxdb: already running on $INFLUX_HOST:$INFLUX_PORT (pid $pid, started by services.sh)"
     else say "influxdb: reusing $INFLUX_HOST:$INFLUX_PORT"; fi
     return 0
   fi
@@ -184,6 +195,7 @@ start_influx() {
   # 9>&-: the child must not inherit (and so hold) the services.sh lock.
   setsid nohup influxd run -config "$INFLUX_DIR/influxdb.conf" >"$INFLUX_DIR/influxd.log" 2>&1 </dev/null 9>&- &
   echo $! >"$INFLUX_DIR/influxd.pid"
+  echo "127.0.0.1:$INFLUX_PORT" >"$INFLUX_DIR/address"
   local started=$SECONDS
   while (( SECONDS - started < INFLUX_TIMEOUT_S )); do
     if influx_answers; then say "influxdb: started on 127.0.0.1:$INFLUX_PORT (data ${INFLUX_DIR#"$ROOT"/})"; return 0; fi
@@ -220,11 +232,11 @@ cmd_stop() {
 cmd_status() {
   local ok=0 pid
   if redis_answers; then
-    if pid="$(live_pid "$REDIS_DIR/redis.pid" redis-server)"; then echo "redis: answering on $REDIS_HOST:$REDIS_PORT (started by services.sh, pid $pid)"
+    if pid="$(redis_ours)"; then echo "redis: answering on $REDIS_HOST:$REDIS_PORT (started by services.sh, pid $pid)"
     else echo "redis: answering on $REDIS_HOST:$REDIS_PORT (not started by services.sh)"; fi
   else echo "redis: nothing answers on $REDIS_HOST:$REDIS_PORT"; ok=3; fi
   if influx_answers; then
-    if pid="$(live_pid "$INFLUX_DIR/influxd.pid" influxd)"; then echo "influxdb: answering on $INFLUX_HOST:$INFLUX_PORT (started by services.sh, pid $pid, data ${INFLUX_DIR#"$ROOT"/})"
+    if pid="$(influx_ours)"; then echo "influxdb: answering on $INFLUX_HOST:$INFLUX_PORT (started by services.sh, pid $pid, data ${INFLUX_DIR#"$ROOT"/})"
     else echo "influxdb: answering on $INFLUX_HOST:$INFLUX_PORT (not started by services.sh)"; fi
   else echo "influxdb: nothing answers on $INFLUX_BASE/ping"; ok=3; fi
   return $ok
