@@ -9,8 +9,8 @@ import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../s
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
-  /** Stores a new version and returns its number. */
-  save(target: string, artefact: ModelArtefact): Promise<number>;
+  /** Stores a new version; it becomes current unless it is worse than the current one (then `reason`). */
+  saveVersion(target: string, artefact: ModelArtefact): Promise<{ version: number; promoted: boolean; reason?: string }>;
   /** The newest loadable version (falling back to the last good one), or null. */
   load(target: string): Promise<{ version: number; model: FittedModel } | null>;
 }

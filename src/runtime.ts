@@ -9,7 +9,7 @@ import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { connectRedis } from './core/redis.js';
 import { selectChampion } from './forecasting/champion.js';
-import { createModelRepository } from './forecasting/model-repository.js';
+import { createModelStore } from './forecasting/model-store.js';
 import { createMetricsStore } from './metrics/create-store.js';
 import type { MetricPoint, MetricsStore } from './metrics/metrics-store.js';
 import { createRedisStateStore, type StateStore } from './state/state-store.js';
@@ -55,7 +55,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     store,
     state,
     cluster: options.cluster,
-    models: createModelRepository(options.modelsDir, options.logger),
+    models: createModelStore({ root: options.modelsDir, now: () => options.clock.now() }),
     train: async (series, fit) => {
       const explicit = fit.preferred !== 'auto';
       return selectChampion(series, {

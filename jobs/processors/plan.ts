@@ -49,11 +49,12 @@ export function planProcessor(deps: JobDeps) {
     // The forecast step that contains `at` starts at or before it: keep it so the window starts now.
     const forecast = forecastFromPoints(points.filter((p) => p.time + step > at), step);
     const live: LiveMetrics = { load: liveLoad ? liveLoad.value : null, at: liveLoad ? liveLoad.time : at };
+    // Seasonal naive as champion is the baseline itself: "must beat seasonal naive" does not apply to it.
+    const comparable = info !== null && info.kind !== 'snaive' && info.backtestMase !== undefined && info.naiveMase !== undefined;
     const model: ModelHealth = {
       model: info && info.kind !== 'none' ? info.description : null,
       trainedAt: info?.trainedAt ?? null,
-      ...(info?.backtestMase !== undefined ? { backtestMase: info.backtestMase } : {}),
-      ...(info?.naiveMase !== undefined ? { naiveMase: info.naiveMase } : {}),
+      ...(comparable ? { backtestMase: info.backtestMase!, naiveMase: info.naiveMase! } : {}),
       historyDays: info?.historyDays ?? 0,
       requiredHistoryDays: info?.requiredHistoryDays ?? 2,
     };
@@ -68,6 +69,7 @@ export function planProcessor(deps: JobDeps) {
       model,
       podLeadMs,
       planIntervalMs: deps.config.schedule.plan,
+      ...(target.nodePool ? { nodeLeadMs: findNodePool(deps.config, target.nodePool).provisioning } : {}),
       state,
       loop,
     });
@@ -77,6 +79,7 @@ export function planProcessor(deps: JobDeps) {
     const decision = { ...result.decision, target: id, time: at, applied: mayApply, previousReplicas: workload.desiredReplicas };
     if (change && !mayApply) decision.notes = [decision.notes, target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied'].filter(Boolean).join('; ');
     await deps.state.setScalingState(id, result.state);
+    if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);
     if (mayApply) deps.logger.info({ target: id, from: workload.desiredReplicas, to: result.desiredReplicas, rule: decision.rule, mode: decision.mode }, 'scaled');
     return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: result.desiredReplicas, applied: mayApply, rule: decision.rule };

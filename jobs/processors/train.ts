@@ -46,7 +46,17 @@ export function trainProcessor(deps: JobDeps) {
     });
     const artefact = champion.model.toArtefact();
     artefact.trainedOn.seriesId = id;
-    const version = await deps.models.save(id, artefact);
+    const saved = await deps.models.saveVersion(id, artefact);
+    if (!saved.promoted) {
+      // The new model is worse than the one in use: keep serving the last good one, and say so.
+      const previous = await deps.state.getModelInfo(id);
+      deps.logger.warn({ target: id, version: saved.version, reason: saved.reason }, 'new model not promoted');
+      if (previous && previous.kind !== 'none') {
+        await deps.state.setModelInfo({ ...previous, notes: [...previous.notes.filter((n) => !n.startsWith('not promoted')), `not promoted: v${saved.version} ${saved.reason ?? ''}`.trim()] });
+        return { target: id, kind: previous.kind, version: previous.version, points, historyDays };
+      }
+    }
+    const version = saved.version;
     const info: ModelInfo = {
       ...baseInfo,
       kind: champion.kind,

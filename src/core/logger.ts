@@ -16,7 +16,7 @@ export function createLogger(name = 'prescale', level = process.env['PRESCALE_LO
 
 /** JSON logs to a file, for commands whose console shows progress instead (the demo). */
 export function createFileLogger(file: string, name = 'prescale', level = process.env['PRESCALE_LOG_LEVEL'] ?? 'info'): Logger {
-  return pino(options(name, level), pinoModule.destination({ dest: file, sync: false, mkdir: true }));
+  return pino(options(name, level), pinoModule.destination({ dest: file, sync: true, mkdir: true }));
 }
 
 /** A logger that writes nothing: for tests and pure helpers that accept an optional logger. */

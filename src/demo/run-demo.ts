@@ -4,6 +4,7 @@
  * simulated cluster, with the HTTP server answering on localhost:8080. Ends with a summary that compares
  * Prescale with a reactive-only autoscaler (a faithful HPA) on the same replay.
  */
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -21,8 +22,11 @@ import { QueueSet } from '../../jobs/queue-set.js';
 import { ReplayScheduler } from '../../jobs/replay-scheduler.js';
 import { scheduleTable } from '../../jobs/schedule-table.js';
 import { startWorkers } from '../../jobs/workers.js';
-import { emptyTally, slack, tallyMinute, type ProvisioningTally } from './demo-metrics.js';
-import { runReactiveBaseline } from './reactive-baseline.js';
+import { simulate } from '../simulator/replay.js';
+import { packPods } from '../scaling/node-pool.js';
+import { summarize, type PolicySummary } from '../simulator/summary.js';
+import type { SimulationRow } from '../simulator/replay.js';
+import { loadTrace } from '../simulator/trace.js';
 
 const DAY_MS = 86_400_000;
 
@@ -40,8 +44,8 @@ export interface DemoOptions {
 
 export interface DemoSummary {
   window: { from: string; to: string };
-  prescale: ProvisioningTally & { slack: number };
-  reactiveOnly: ProvisioningTally & { slack: number };
+  prescale: PolicySummary;
+  reactiveOnly: PolicySummary;
   jobs: number;
   seconds: number;
   decisions: Record<string, number>;
@@ -79,13 +83,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const demandAt = (t: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor((t - traceStart) / stepMs)))]!;
 
   const clock = new ReplayClock(replayStart);
+  const modelsDir = join(REPO_ROOT, '.prescale', 'demo-models');
+  rmSync(modelsDir, { recursive: true, force: true });
   const initialReplicas = Math.max(target.minReplicas, Math.ceil(demandAt(replayStart) / (target.capacityPerReplica * target.targetUtilization)));
-  const cluster = SimulatedCluster.fromConfig(clock, config, { replicas: { [id]: initialReplicas }, nodes: {} });
+  const pool = config.nodePools.find((p) => p.name === target.nodePool);
+  const initialNodes = pool ? Math.max(pool.minNodes, packPods(pool, [{ workload: id, replicas: initialReplicas, requests: target.podRequests! }]).nodes) : 0;
+  const cluster = SimulatedCluster.fromConfig(clock, config, { replicas: { [id]: initialReplicas }, nodes: pool ? { [pool.name]: initialNodes } : {} });
   const runtime = await createRuntime(config, {
     clock,
     logger,
     cluster,
-    modelsDir: join(REPO_ROOT, '.prescale', 'demo-models'),
+    modelsDir,
     // The live load is the trace as it unfolds: the collect job writes the step the clock is in.
     collect: async (at) => {
       const bucket = Math.floor(at / stepMs) * stepMs;
@@ -125,13 +133,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`replaying ${new Date(replayStart).toISOString()} .. ${new Date(replayEnd).toISOString()} on the replay clock`);
     const bar = options.quiet ? null : new SingleBar({ format: 'replay [{bar}] {percentage}% | {time} | jobs {jobs} | replicas {replicas} | {mode}', hideCursor: true, stream: process.stderr });
     bar?.start(100, 0, { time: '', jobs: 0, replicas: 0, mode: '' });
-    const tally = emptyTally();
+    const rows: SimulationRow[] = [];
     let lastMinute = replayStart;
     const jobs = await replay.runUntil(replayEnd, async ({ at, jobs: count, fraction }) => {
       replayFraction = fraction;
       for (; lastMinute + 60_000 <= at; lastMinute += 60_000) {
+        // Scored exactly like `prescale simulate`: one row per minute, the cluster as it stands then.
         const w = cluster.inspectWorkload({ namespace: target.namespace, name: target.name, kind: target.kind });
-        tallyMinute(tally, demandAt(lastMinute), w.desiredReplicas, w.readyReplicas, target.capacityPerReplica);
+        const nodes = target.nodePool ? cluster.inspectNodePool(target.nodePool).desiredNodes : 0;
+        const mode = (await runtime.state.getScalingState(id))?.mode ?? 'learning';
+        rows.push({ timestamp: lastMinute, policy: 'prescale', demand: demandAt(lastMinute), desiredReplicas: w.desiredReplicas, readyReplicas: w.readyReplicas, capacity: w.readyReplicas * target.capacityPerReplica, nodes, mode });
       }
       if (at % 3_600_000 === 0) {
         const w = cluster.inspectWorkload({ namespace: target.namespace, name: target.name, kind: target.kind });
@@ -145,11 +156,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const decisions = await store.readDecisions(id, replayStart, replayEnd + 1);
     const byMode: Record<string, number> = {};
     for (const d of decisions) byMode[d.mode] = (byMode[d.mode] ?? 0) + 1;
-    const baseline = runReactiveBaseline({ demandAt, from: replayStart, to: replayEnd, target, nodePool: config.nodePools.find((p) => p.name === target.nodePool), initialReplicas });
+    say('replaying the same window with a reactive-only autoscaler (Kubernetes HPA model) for comparison');
+    const hpa = await simulate('hpa', {
+      trace: loadTrace(options.trace),
+      capacityPerReplica: target.capacityPerReplica,
+      targetUtilization: target.targetUtilization,
+      podStartupMs: target.podStartup,
+      ...(pool ? { nodeStartupMs: pool.provisioning } : {}),
+      minReplicas: target.minReplicas,
+      maxReplicas: target.maxReplicas,
+      fromMs: replayStart,
+      toMs: replayEnd,
+    });
     return {
       window: { from: new Date(replayStart).toISOString(), to: new Date(replayEnd).toISOString() },
-      prescale: { ...tally, slack: slack(tally) },
-      reactiveOnly: { ...baseline, slack: slack(baseline) },
+      prescale: summarize('prescale', rows),
+      reactiveOnly: summarize('hpa', hpa.rows),
       jobs,
       seconds: (Date.now() - started) / 1000,
       decisions: byMode,

@@ -1,5 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { TargetScalingState } from '../scaling/engine.js';
+import type { NodePoolScalingState } from '../scaling/node-pool.js';
+
+/** What the latest planning tick of a target asked of its node pool. */
+export interface PlannedPods {
+  /** Replicas the target needs within the node lead window. */
+  replicasAhead: number;
+  /** Epoch ms of the tick. */
+  at: number;
+}
 
 /** What the service knows about a target's current model (written by the train job, read by everyone). */
 export interface ModelInfo {
@@ -32,6 +41,10 @@ export interface StateStore {
   getModelInfo(target: string): Promise<ModelInfo | null>;
   setModelInfo(info: ModelInfo): Promise<void>;
   listModelInfo(): Promise<ModelInfo[]>;
+  getPlannedPods(target: string): Promise<PlannedPods | null>;
+  setPlannedPods(target: string, planned: PlannedPods): Promise<void>;
+  getPoolState(pool: string): Promise<NodePoolScalingState | null>;
+  setPoolState(pool: string, state: NodePoolScalingState): Promise<void>;
 }
 
 /** Both implementations keep JSON text, so the memory store catches what would not survive Redis. */
@@ -44,6 +57,8 @@ interface JsonHashes {
 function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
   const scalingKey = `${prefix}:scaling`;
   const modelsKey = `${prefix}:models`;
+  const plannedKey = `${prefix}:planned-pods`;
+  const poolsKey = `${prefix}:pools`;
   const read = async <T>(hash: string, field: string) => {
     const raw = await hashes.get(hash, field);
     return raw ? (JSON.parse(raw) as T) : null;
@@ -54,6 +69,10 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
     getModelInfo: (target) => read<ModelInfo>(modelsKey, target),
     setModelInfo: (info) => hashes.set(modelsKey, info.target, JSON.stringify(info)),
     listModelInfo: async () => (await hashes.values(modelsKey)).map((raw) => JSON.parse(raw) as ModelInfo),
+    getPlannedPods: (target) => read<PlannedPods>(plannedKey, target),
+    setPlannedPods: (target, planned) => hashes.set(plannedKey, target, JSON.stringify(planned)),
+    getPoolState: (pool) => read<NodePoolScalingState>(poolsKey, pool),
+    setPoolState: (pool, state) => hashes.set(poolsKey, pool, JSON.stringify(state)),
   };
 }
 
@@ -70,7 +89,7 @@ export function createMemoryStateStore(prefix = 'prescale'): StateStore {
   );
 }
 
-/** Redis hashes `<prefix>:scaling` and `<prefix>:models`, one JSON value per target. */
+/** Redis hashes `<prefix>:scaling`, `:models`, `:planned-pods` and `:pools`, one JSON value per target or pool. */
 export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateStore {
   return stateStoreOver(
     {

@@ -1,0 +1,67 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { findNodePool, targetId } from '../../src/config/targets.js';
+import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
+import { planNodePool, type PodDemand } from '../../src/scaling/node-pool.js';
+import type { JobDeps } from '../deps.js';
+import type { JobPayload } from '../queues.js';
+
+/** Planned pods older than this are stale (their target's planning has stopped): fall back to what runs. */
+const PLANNED_PODS_MAX_AGE_MS = 10 * 60_000;
+
+export interface PlanPoolResult {
+  pool: string;
+  from: number;
+  to: number;
+  applied: boolean;
+  rule: string;
+}
+
+/**
+ * Node capacity for one pool: packs the pods every target of the pool planned for the node lead window,
+ * adds reactive capacity for pending pods, and drives the pool through its configured driver (leader only,
+ * never for driver "none"). Records the decision under target `nodepool/<name>`.
+ */
+export function planPoolProcessor(deps: JobDeps) {
+  return async (job: Job<JobPayload<'plan-pool'>>): Promise<PlanPoolResult> => {
+    const { at } = job.data;
+    let pool;
+    try {
+      pool = findNodePool(deps.config, job.data.pool);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const targets = deps.config.targets.filter((t) => t.nodePool === pool.name);
+    const demands: PodDemand[] = await Promise.all(
+      targets.map(async (t) => {
+        const id = targetId(t);
+        const planned = await deps.state.getPlannedPods(id);
+        const fresh = planned && at - planned.at <= PLANNED_PODS_MAX_AGE_MS ? planned.replicasAhead : null;
+        const replicas = fresh ?? (await deps.cluster.getWorkload({ namespace: t.namespace, name: t.name, kind: t.kind })).desiredReplicas;
+        return { workload: id, replicas, requests: t.podRequests! };
+      }),
+    );
+    const [cluster, state] = await Promise.all([deps.cluster.getNodePool(pool.name), deps.state.getPoolState(pool.name)]);
+    const plan = planNodePool({ now: at, pool, cluster, demands, nodeLeadMs: pool.provisioning, intervalMs: deps.config.schedule.plan, state });
+    const change = plan.desiredNodes !== cluster.desiredNodes;
+    const mayApply = change && pool.driver.type !== 'none' && deps.isLeader();
+    if (mayApply) await deps.cluster.scaleNodePool(pool.name, plan.desiredNodes);
+    await deps.state.setPoolState(pool.name, plan.state);
+    const pods = demands.reduce((sum, d) => sum + d.replicas, 0);
+    const decision: ScalingDecision = {
+      target: `nodepool/${pool.name}`,
+      time: at,
+      mode: 'predictive',
+      rule: plan.rule,
+      previousReplicas: pods,
+      desiredReplicas: pods,
+      applied: mayApply,
+      nodePool: pool.name,
+      previousNodes: cluster.desiredNodes,
+      desiredNodes: plan.desiredNodes,
+      inputs: plan.inputs,
+      ...(plan.notes.length > 0 || (change && !mayApply) ? { notes: [...plan.notes, ...(change && !mayApply ? [pool.driver.type === 'none' ? 'driver none: not applied' : 'not the leader: not applied'] : [])].join('; ') } : {}),
+    };
+    await deps.store.writeDecisions([decision]);
+    return { pool: pool.name, from: cluster.desiredNodes, to: plan.desiredNodes, applied: mayApply, rule: plan.rule };
+  };
+}
