@@ -4,7 +4,7 @@ import { daySeason, rollForecasts, sliceSeries, validationPlan, type ValidationP
 import { ConformalModel, calibrate } from './calibration.js';
 import { EnsembleModel } from './ensemble.js';
 import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type RegularSeries } from './forecaster.js';
-import { forecasterKinds, getForecaster } from './forecasters.js';
+import { disposeModel, forecasterKinds, getForecaster } from './forecasters.js';
 import { SNAIVE_KIND } from './seasonal-naive.js';
 
 /**
@@ -151,10 +151,16 @@ async function validateCandidate(kind: string, series: RegularSeries, plan: Vali
   const t0 = performance.now();
   const model = await forecaster.fit(sliceSeries(series, 0, plan.fitEnd), fitOptions(options));
   const fitSeconds = (performance.now() - t0) / 1000;
-  const means = rollForecasts(model, series, plan.origins, plan.horizon, []).map(({ forecast }) => {
-    if (forecast.mean.some((v) => !Number.isFinite(v))) throw new Error(`${kind} forecast a non-finite value`);
-    return forecast.mean;
-  });
+  let means: number[][];
+  try {
+    means = rollForecasts(model, series, plan.origins, plan.horizon, []).map(({ forecast }) => {
+      if (forecast.mean.some((v) => !Number.isFinite(v))) throw new Error(`${kind} forecast a non-finite value`);
+      return forecast.mean;
+    });
+  } finally {
+    // Validation models are thrown away; models derived by update() share the same tensors.
+    disposeModel(model);
+  }
   return { name: kind, members: [kind], description: model.description, means, fitSeconds };
 }
 

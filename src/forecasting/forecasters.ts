@@ -13,6 +13,7 @@ import { SNAIVE_KIND, seasonalNaiveForecaster } from './seasonal-naive.js';
 
 if (!forecasterKinds().includes(SNAIVE_KIND)) {
   registerForecaster(SNAIVE_KIND, () => seasonalNaiveForecaster);
+  registerForecaster('lstm', async () => (await import('./lstm.js')).lstmForecaster);
 }
 
 /** Rebuilds a fitted model of any kind from its artefact. Throws InputError for unknown kinds. */
@@ -23,6 +24,11 @@ export async function loadModel(artefact: ModelArtefact): Promise<FittedModel> {
     throw new InputError(`artefact of unknown kind "${artefact.kind}"; known: ${[...forecasterKinds(), CONFORMAL_KIND, ENSEMBLE_KIND].join(', ')}`);
   }
   return (await getForecaster(artefact.kind)).load(artefact);
+}
+
+/** Frees what a fitted model holds outside the JS heap (tfjs tensors); a no-op for plain models. */
+export function disposeModel(model: FittedModel): void {
+  (model as Partial<{ dispose: () => void }>).dispose?.();
 }
 
 export { forecasterKinds, getForecaster };

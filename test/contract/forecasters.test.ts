@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { ContractOptions } from './forecaster.contract.js';
+import type { Forecaster } from '../../src/forecasting/forecaster.js';
 import { forecasterContract } from './forecaster.contract.js';
 import { selectChampion } from '../../src/forecasting/champion.js';
 import { forecasterKinds, getForecaster, loadModel } from '../../src/forecasting/forecasters.js';
@@ -7,6 +8,21 @@ import { forecasterKinds, getForecaster, loadModel } from '../../src/forecasting
 /** Every registered forecaster runs the same contract; slow learners get small settings, not a pass. */
 const OPTIONS: Record<string, ContractOptions> = {
   lstm: { tolerance: 1e-5, fitOptions: { seed: 7 } },
+};
+/** Same code, smaller network: the contract checks behaviour; bench/*.ts checks accuracy and speed. */
+const SMALL: Record<string, () => Promise<Forecaster>> = {
+  lstm: async () =>
+    (await import('../../src/forecasting/lstm.js')).createLstmForecaster({
+      units: 4,
+      hiddenUnits: 8,
+      encoderSteps: 6,
+      maxEpochs: 2,
+      patience: 1,
+      batchSize: 32,
+      maxTrainWindows: 48,
+      maxValidationWindows: 24,
+      maxTrainSeconds: 0,
+    }),
 };
 
 it('registers the baseline and lists kinds sorted', () => {
@@ -16,7 +32,7 @@ it('registers the baseline and lists kinds sorted', () => {
 });
 
 for (const kind of forecasterKinds()) {
-  forecasterContract(kind, () => getForecaster(kind), OPTIONS[kind]);
+  forecasterContract(kind, SMALL[kind] ?? (() => getForecaster(kind)), OPTIONS[kind]);
 }
 
 // What the service actually runs: the champion (conformal intervals around the winner) behaves as a forecaster too.
