@@ -138,9 +138,11 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
     }
     const text = await response.text();
     if (response.status >= 200 && response.status < 300) return { status: response.status, text };
+    // 1.x answers {"error": ...}, 2.x/3.x {"code": ..., "message": ...}; some proxies plain text.
     let message = response.headers.get('x-influxdb-error') ?? '';
     try {
-      message = (JSON.parse(text) as { error?: string; message?: string }).error ?? (JSON.parse(text) as { message?: string }).message ?? message;
+      const body = JSON.parse(text) as { error?: string; message?: string };
+      message = body.error ?? body.message ?? message;
     } catch {
       message ||= text.trim().slice(0, 300);
     }

@@ -2,6 +2,7 @@
  * The v1 adapter against the real influxd 1.6.7 started by test/services.ts: the shared contract, plus what only a
  * real server shows (batching, server errors, an unreachable address). Databases are unique to this file.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { ServiceError } from '../../src/core/errors.js';
@@ -107,6 +108,29 @@ describe('influx-v1 against the real server', () => {
     expect(error).toBeInstanceOf(ServiceError);
     expect((error as ServiceError).retryable).toBe(false);
     expect((error as Error).message).toMatch(/HTTP 400: .*field type conflict.*applied/);
+  });
+
+  it('HTTP 5xx is retryable; a truncated (partial) answer is refused rather than returned short', async () => {
+    // A stand-in server for the two answers the real one only gives under load or with max-row-limit set.
+    const fake = createHttpServer((req, res) => {
+      if (req.url?.startsWith('/write')) {
+        res.writeHead(503, { 'content-type': 'application/json', 'x-influxdb-error': 'engine: cache-max-memory-size exceeded: (1073741824/1073741824)' });
+        res.end('{"error":"engine: cache-max-memory-size exceeded: (1073741824/1073741824)"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","value"],"values":[[0,1]]}],"partial":true}]}');
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const store = createInfluxV1Store({ url: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`, database: 'x' });
+    try {
+      const busy = await store.writePoints([{ measurement: 'm', tags: {}, fields: { v: 1 }, time: 0 }]).catch((e: unknown) => e);
+      expect((busy as ServiceError).retryable).toBe(true);
+      expect((busy as Error).message).toContain('HTTP 503: engine: cache-max-memory-size exceeded');
+      await expect(store.readSeries({ measurement: 'm', field: 'v', from: 0, to: 60_000, stepMs: 60_000 })).rejects.toThrow(/truncated/);
+    } finally {
+      fake.close();
+    }
   });
 
   it('ensureReady is idempotent and a query on a missing database is a clear error', async () => {
