@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run notebooks`: type-checks, then executes every notebooks/*.ipynb headless with Deno's Jupyter kernel
 # (the npm `deno` devDependency) and Debian's `jupyter nbconvert`. The executed copies (with outputs and SVG
-# charts) go to build/notebooks/. Exits non-zero on the first failing cell, on a code cell without output
+# charts) go to build/notebooks/ (or $NOTEBOOKS_OUT). Exits non-zero on the first failing cell, on a code cell without output
 # or on a notebook without a chart. Arguments: notebook files to run instead of all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ export JUPYTER_PATH="$PWD/jupyter"           # the committed kernelspec; nothing
 export NO_COLOR=1                            # no ANSI escapes in text/plain outputs
 command -v jupyter >/dev/null || { echo "run-notebooks: jupyter not found (apt-get install jupyter-nbconvert)" >&2; exit 1; }
 command -v deno >/dev/null || { echo "run-notebooks: deno not found (npm ci installs it)" >&2; exit 1; }
-out=build/notebooks
+out="${NOTEBOOKS_OUT:-build/notebooks}"   # where the executed copies go
 mkdir -p "$out"
 if [ "$#" -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/*.ipynb); fi
 node scripts/check-notebooks.mjs "${notebooks[@]}"

@@ -24,6 +24,9 @@ export interface BarChartOptions {
 export function barChartSvg(bars: readonly Bar[], options: BarChartOptions = {}): string {
   if (bars.length === 0) throw new Error('barChartSvg: no bars');
   const data = bars.map((b) => ({ ...b, label: formatValue(b.value) }));
+  // Groups and categories keep the order they first appear in (Plot would sort them).
+  const groups = [...new Set(bars.map((b) => b.group))];
+  const categories = [...new Set(bars.map((b) => b.category))];
   const marks: Plot.Markish[] = [
     Plot.barY(data, { fx: 'category', x: 'group', y: 'value', fill: 'group' }),
     Plot.text(data, { fx: 'category', x: 'group', y: 'value', text: 'label', dy: -6, fontSize: 9 }),
@@ -34,10 +37,10 @@ export function barChartSvg(bars: readonly Bar[], options: BarChartOptions = {})
     width: options.width ?? 720,
     height: options.height ?? 300,
     marginBottom: 60,
-    x: { label: null, tickRotate: -30 },
-    fx: { label: null, padding: 0.15 },
+    x: { label: null, tickRotate: -30, domain: groups },
+    fx: { label: null, padding: 0.15, domain: categories },
     y: { label: options.yLabel ?? null, grid: true, ...(options.yDomain ? { domain: options.yDomain } : {}) },
-    color: { type: 'categorical' },
+    color: { type: 'categorical', domain: groups },
     marks,
   });
 }
