@@ -51,23 +51,21 @@ export function parseIsoTimestamp(text: string): number | undefined {
   const m = ISO_TIMESTAMP.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
+  const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-    return undefined;
-  }
-  const offset = zone === 'Z' || zone === 'z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.slice(0, 4)}${offset}`);
-  if (!Number.isFinite(ms)) return undefined;
-  // Date.parse rolls 2019-02-30 over to March; a real timestamp round-trips its calendar day.
-  const check = new Date(ms + (offset === 'Z' ? 0 : offsetMinutes(offset) * 60_000));
-  if (check.getUTCDate() !== day || check.getUTCMonth() + 1 !== month) return undefined;
-  return ms;
+  if (month < 1 || month > 12 || day < 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  // Date.UTC would roll 2019-02-30 over to March: check the day against the month's length.
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  const millis = frac === '' ? 0 : Math.round(Number(`0${frac}`) * 1000);
+  const offsetMs = zone === 'Z' || zone === 'z' ? 0 : offsetMinutes(zone) * 60_000;
+  return Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), millis) - offsetMs;
 }
 
-function offsetMinutes(offset: string): number {
-  const sign = offset.startsWith('-') ? -1 : 1;
-  return sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+function offsetMinutes(zone: string): number {
+  const digits = zone.replace(':', '');
+  const sign = digits.startsWith('-') ? -1 : 1;
+  return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
 }
 
 /** Epoch ms -> `YYYY-MM-DDTHH:MM:SSZ` (or with milliseconds when asked): the input files' own style. */

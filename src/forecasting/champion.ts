@@ -20,6 +20,14 @@ import { SNAIVE_KIND } from './seasonal-naive.js';
 /** Candidates `auto` considers unless told otherwise: LSTM only when asked (it is slow to train). */
 export const DEFAULT_CANDIDATES = ['snaive', 'hw'] as const;
 
+/**
+ * Candidates for a target's configured model choice (config `model`): `auto` tries the defaults; a named
+ * model is tried alone, and is still promoted only if it beats seasonal naive (the baseline stays in).
+ */
+export function candidatesFor(preferred: string): string[] {
+  return preferred === 'auto' ? [...DEFAULT_CANDIDATES] : [preferred];
+}
+
 export interface ChampionOptions extends FitOptions {
   /** Lead steps the intervals are calibrated for (the planner's horizon, or the backtest's h). */
   horizon: number;

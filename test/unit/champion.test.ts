@@ -89,3 +89,11 @@ describe('selectChampion', () => {
     await expect(selectChampion(taxi, { horizon: 0 })).rejects.toThrow(/horizon must be a positive whole number/);
   });
 });
+
+describe('candidatesFor', () => {
+  it('maps the configured model choice to candidates', async () => {
+    const { candidatesFor } = await import('../../src/forecasting/champion.js');
+    expect(candidatesFor('auto')).toEqual(['snaive', 'hw']);
+    expect(candidatesFor('lstm')).toEqual(['lstm']);
+  });
+});
