@@ -119,7 +119,7 @@ export function forecastOverWindow(forecast: Forecast, fromMs: number, toMs: num
 }
 
 export interface HeadroomOptions {
-  /** Smallest headroom as a fraction of the sized load (0.02 = 2%). */
+  /** Smallest headroom as a fraction of the sized load (0.02 = 2%) before calibration has enough samples. */
   minHeadroom: number;
   /** Largest headroom as a fraction of the sized load. */
   maxHeadroom: number;
@@ -127,15 +127,26 @@ export interface HeadroomOptions {
   widthFactor: number;
   /** Calibration ratios (live / forecast quantile) needed before they decide the headroom. */
   minCalibrationSamples: number;
+  /**
+   * With calibration, the sized quantile may shrink down to this fraction of itself when load kept well
+   * below it (intervals wider than the forecast's real error): 0.6 = at most 40% less.
+   */
+  minMultiplier: number;
+  /**
+   * Coverage the calibration aims for, percent: the share of ticks whose load the sized capacity should
+   * have held. Undefined: the target's quantile.
+   */
+  coverage?: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomOptions = { minHeadroom: 0.02, maxHeadroom: 0.3, widthFactor: 0.1, minCalibrationSamples: 12 };
+export const DEFAULT_HEADROOM: HeadroomOptions = { minHeadroom: 0.02, maxHeadroom: 0.3, widthFactor: 0.1, minCalibrationSamples: 30, minMultiplier: 0.6 };
 
 /**
- * Headroom over the forecast quantile, as a fraction. With enough calibration samples (ratios of observed
- * load to the quantile the forecast gave for that moment) it is the q-th percentile of those ratios minus
- * one: if the forecast's P90 held 90% of the time, no headroom beyond the minimum is needed; if load
- * ran 12% over it at the 90th percentile, 12% is added. Without samples it grows with the interval width.
+ * Headroom over the forecast quantile, as a fraction (negative: the quantile is shrunk). With enough
+ * calibration samples (ratios of observed load to the quantile the forecast gave for that moment) it is
+ * the coverage-th percentile of those ratios minus one, a conformal correction both ways: if load ran 12%
+ * over the P90 one time in ten, +12%; if it never came within 30% of it, about -30%. Without samples it
+ * grows with the interval width from `minHeadroom`.
  */
 export function chooseHeadroom(
   q: number,
@@ -143,13 +154,13 @@ export function chooseHeadroom(
   calibration: readonly number[],
   options: HeadroomOptions = DEFAULT_HEADROOM,
 ): { headroom: number; source: 'calibration' | 'interval width' } {
-  const clamp = (h: number) => Math.min(options.maxHeadroom, Math.max(options.minHeadroom, h));
   const ratios = calibration.filter((r) => Number.isFinite(r) && r >= 0);
   if (ratios.length >= options.minCalibrationSamples) {
     const sorted = [...ratios].sort((a, b) => a - b);
-    return { headroom: clamp(percentile(sorted, q) - 1), source: 'calibration' };
+    const h = percentile(sorted, options.coverage ?? q) - 1;
+    return { headroom: Math.min(options.maxHeadroom, Math.max(options.minMultiplier - 1, h)), source: 'calibration' };
   }
-  return { headroom: clamp(options.widthFactor * relativeHalfWidth), source: 'interval width' };
+  return { headroom: Math.min(options.maxHeadroom, Math.max(options.minHeadroom, options.widthFactor * relativeHalfWidth)), source: 'interval width' };
 }
 
 /** Percentile `p` (0..100) of an ascending array by linear interpolation; NaN for an empty array. */

@@ -189,7 +189,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     needs.push({
       resource: 'load',
       replicas,
-      rule: `forecast P${q} ${fmt(window.peakQuantile)} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica + ${pct(headroom.headroom)} headroom (${headroom.source})`,
+      rule: `forecast P${q} ${fmt(window.peakQuantile)} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica ${headroom.headroom < 0 ? '-' : '+'} ${pct(Math.abs(headroom.headroom))} headroom (${headroom.source})`,
     });
   } else if (load !== null) {
     // The HPA formula on the per-replica average against an AverageValue target of utilisation x capacity.

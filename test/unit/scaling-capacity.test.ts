@@ -3,6 +3,7 @@ import {
   bindingResource,
   ceilReplicas,
   chooseHeadroom,
+  DEFAULT_HEADROOM,
   forecastOverWindow,
   forecastQuantileAt,
   percentile,
@@ -60,13 +61,20 @@ describe('headroom', () => {
     expect(chooseHeadroom(90, 0.5, []).source).toBe('interval width');
   });
 
-  it('comes from the calibration ratios once there are enough: the q-th percentile minus one', () => {
-    const held = Array.from({ length: 20 }, (_, i) => 0.8 + i * 0.01); // the P90 held every time
-    expect(chooseHeadroom(90, 0.5, held)).toEqual({ headroom: 0.02, source: 'calibration' });
-    const short = Array.from({ length: 20 }, (_, i) => 0.9 + i * 0.02); // load ran up to 28% over it
-    const h = chooseHeadroom(90, 0.5, short).headroom;
-    expect(h).toBeCloseTo(percentile([...short].sort((a, b) => a - b), 90) - 1, 10);
-    expect(h).toBeGreaterThan(0.15);
+  it('comes from the calibration ratios once there are enough: the coverage percentile minus one, both ways', () => {
+    const short = Array.from({ length: 40 }, (_, i) => 0.9 + i * 0.01); // load ran up to 29% over the P90
+    const h = chooseHeadroom(90, 0.5, short);
+    expect(h.source).toBe('calibration');
+    expect(h.headroom).toBeCloseTo(percentile([...short].sort((a, b) => a - b), 90) - 1, 10);
+    expect(h.headroom).toBeGreaterThan(0.15);
+    // Intervals far too wide: load never came near the P90, so the quantile shrinks, down to minMultiplier.
+    const wide = Array.from({ length: 40 }, (_, i) => 0.5 + i * 0.005);
+    expect(chooseHeadroom(90, 0.5, wide).headroom).toBeCloseTo(0.5 + 0.9 * 39 * 0.005 - 1, 10);
+    expect(chooseHeadroom(90, 0.5, wide.map((r) => r / 4)).headroom).toBeCloseTo(-0.4, 10);
+    // A coverage option overrides the target's quantile.
+    expect(chooseHeadroom(90, 0.5, short, { ...DEFAULT_HEADROOM, coverage: 50 }).headroom).toBeCloseTo(0.095, 10);
+    // Too few samples: the interval width decides.
+    expect(chooseHeadroom(90, 0.5, short.slice(0, 29)).source).toBe('interval width');
   });
 });
 

@@ -209,11 +209,11 @@ describe('planTick, synthetic cases', () => {
   it('the state survives JSON and the calibration learns how the quantile held', () => {
     const t0 = baseInput().now;
     const results = run(
-      Array.from({ length: 20 }, () => (i: number) => ({ forecast: syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 400, 40), live: { load: 460, at: t0 + i * MIN } })),
+      Array.from({ length: 40 }, () => (i: number) => ({ forecast: syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 400, 40), live: { load: 460, at: t0 + i * MIN } })),
       (input) => planTick({ ...input, state: input.state ? JSON.parse(JSON.stringify(input.state)) : null }),
     );
     const last = results[results.length - 1]!;
-    expect(last.state.calibration).toHaveLength(20);
+    expect(last.state.calibration).toHaveLength(40);
     expect(last.state.calibration![0]).toBeCloseTo(460 / 440, 4);
     // The P90 was short by 4.5% every time: the headroom follows.
     expect(last.decision.inputs.headroom).toBeCloseTo(460 / 440 - 1, 3);
