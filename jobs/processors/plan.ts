@@ -76,7 +76,7 @@ export function planProcessor(deps: JobDeps) {
     const change = result.desiredReplicas !== workload.desiredReplicas;
     const mayApply = change && !target.forecastOnly && deps.isLeader();
     if (mayApply) await deps.cluster.scaleWorkload(ref, result.desiredReplicas);
-    const decision = { ...result.decision, target: id, time: at, applied: mayApply, previousReplicas: workload.desiredReplicas };
+    const decision = { ...result.decision, target: id, time: at, loop, applied: mayApply, previousReplicas: workload.desiredReplicas };
     if (change && !mayApply) decision.notes = [decision.notes, target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied'].filter(Boolean).join('; ');
     await deps.state.setScalingState(id, result.state);
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });

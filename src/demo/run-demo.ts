@@ -40,6 +40,8 @@ export interface DemoOptions {
   /** Where JSON logs go (the console shows progress and the summary). */
   logFile: string;
   quiet?: boolean;
+  /** Environment for config overrides (addresses). Default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface DemoSummary {
@@ -59,8 +61,8 @@ async function dropDemoDatabase(config: PrescaleConfig): Promise<void> {
   if (!response.ok) throw new Error(`influxdb at ${config.influx.url}: DROP DATABASE answered ${response.status} ${await response.text()}`);
 }
 
-function demoConfig(file: string): PrescaleConfig {
-  const config = loadConfig(file);
+function demoConfig(file: string, env: NodeJS.ProcessEnv): PrescaleConfig {
+  const config = loadConfig(file, env);
   // The demo owns its database and queue prefix, so it never touches a real installation's data.
   return { ...config, influx: { ...config.influx, database: `${config.influx.database}_demo` }, redis: { ...config.redis, prefix: `${config.redis.prefix}-demo` } };
 }
@@ -70,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = (line: string) => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
-  const config = demoConfig(options.configFile);
+  const config = demoConfig(options.configFile, options.env ?? process.env);
   const target = config.targets[0]!;
   const id = targetId(target);
   const logger = createFileLogger(options.logFile, 'prescale-demo');

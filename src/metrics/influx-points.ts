@@ -4,7 +4,8 @@
  * - `prescale_forecast`, tag `target`; fields `mean`, `lo80`/`hi80`, `lo95`/`hi95` (any level L as `loL`/`hiL`),
  *   `issued_at` (epoch ms) and `model` (string). One series per target, so a newer forecast overwrites an older one
  *   at the same timestamp without growing series cardinality; the adapters skip timestamps already covered by a
- *   forecast issued later, so the latest issued forecast wins whatever order writes arrive in.
+ *   forecast issued later, so the latest issued forecast wins whatever order writes arrive in. InfluxDB merges the
+ *   fields of a rewritten point, so a forecast without the 95% level leaves an older forecast's lo95/hi95 in place.
  * - `prescale_decision`, tags `target`, `mode`; fields `previous_replicas`, `desired_replicas`, `applied` (bool),
  *   `rule`, `notes`, `node_pool` (strings), `previous_nodes`, `desired_nodes`, `inputs_json` (the whole inputs map
  *   as JSON) and every input again as a number field `input_<key>` so InfluxQL/Flux can chart it.
@@ -43,6 +44,7 @@ export function decisionToPoint(d: ScalingDecision): Point {
   const point = new Point(MEASUREMENTS.decision)
     .tag('target', d.target)
     .tag('mode', d.mode)
+    .tag('loop', d.loop ?? 'plan')
     .floatField('previous_replicas', d.previousReplicas)
     .floatField('desired_replicas', d.desiredReplicas)
     .booleanField('applied', d.applied)
@@ -104,6 +106,7 @@ export function rowToDecision(row: StoredRow): ScalingDecision {
     target: str(row['target']) ?? '',
     time: row.time,
     mode: (str(row['mode']) ?? 'predictive') as ScalingDecision['mode'],
+    loop: str(row['loop']) === 'reactive' ? 'reactive' : 'plan',
     rule: str(row['rule']) ?? '',
     previousReplicas: num(row['previous_replicas']) ?? 0,
     desiredReplicas: num(row['desired_replicas']) ?? 0,
@@ -123,5 +126,5 @@ export function rowToDecision(row: StoredRow): ScalingDecision {
 
 /** Orders decisions by time, then target and mode, so every adapter returns the same sequence. */
 export function compareDecisions(a: ScalingDecision, b: ScalingDecision): number {
-  return a.time - b.time || a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode);
+  return a.time - b.time || a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || (a.loop ?? 'plan').localeCompare(b.loop ?? 'plan');
 }

@@ -5,11 +5,10 @@
  * Passes the same contract suite as the Influx adapters (test/contract/metrics-store.contract.ts).
  * State lives in one process only, so it is not for deployments with more than one replica.
  */
-import { InputError } from '../core/errors.js';
 import type { EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
 import { compareDecisions } from './influx-points.js';
 import { aggregateOnGrid, gridFor, needsSeed, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
-import { validateDecisions, validateForecast, validatePoints, validateSeriesQuery, validateTags } from './validate.js';
+import { validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
 
 interface StoredSeries {
   measurement: string;
@@ -28,7 +27,7 @@ export function createMemoryStore(): MetricsStore {
   const series = new Map<string, StoredSeries>();
   /** target -> time -> point */
   const forecasts = new Map<string, Map<EpochMs, ForecastPoint>>();
-  /** target|mode|time -> decision, like the Influx layout (tags target, mode). */
+  /** target|mode|loop|time -> decision, like the Influx layout (tags target, mode, loop). */
   const decisions = new Map<string, ScalingDecision>();
 
   function* samples(measurement: string, field: string, tags: Tags | undefined, from: EpochMs, to: EpochMs, inclusiveEnd = false) {
@@ -77,8 +76,7 @@ export function createMemoryStore(): MetricsStore {
     },
 
     async latest(q) {
-      validateTags(q.tags, 'query');
-      if (!(q.lookbackMs > 0)) throw new InputError(`expected a positive lookback, got ${q.lookbackMs}`, 'lookbackMs');
+      validateLatestQuery(q);
       return lastSample(q.measurement, q.field, q.tags, q.at - q.lookbackMs, q.at, true);
     },
 
@@ -113,7 +111,7 @@ export function createMemoryStore(): MetricsStore {
       validateDecisions(list);
       for (const d of list) {
         const time = Math.round(d.time);
-        decisions.set(`${d.target}|${d.mode}|${time}`, structuredClone({ ...d, time }));
+        decisions.set(`${d.target}|${d.mode}|${d.loop ?? 'plan'}|${time}`, structuredClone({ ...d, loop: d.loop ?? 'plan', time }));
       }
     },
 

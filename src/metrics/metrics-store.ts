@@ -82,6 +82,8 @@ export interface ScalingDecision {
   target: string;
   time: EpochMs;
   mode: 'predictive' | 'reactive' | 'forecast-only' | 'learning';
+  /** Which loop decided: the planning tick or the reactive fast loop (both may run at the same instant). Default plan. */
+  loop?: 'plan' | 'reactive';
   /** The rule that decided, in words: "forecast P90 1840 rps / 200 per replica", "reactive: cpu 93% > 80%". */
   rule: string;
   previousReplicas: number;

@@ -1,0 +1,38 @@
+/**
+ * The embedded default end to end, shortened: backfill through the ingest job into the real InfluxDB, replay
+ * through real BullMQ queues on real Redis against the simulated cluster, then the HPA comparison.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT, tracePath } from '../../src/core/paths.js';
+import { runDemo } from '../../src/demo/run-demo.js';
+
+describe('npm run demo (shortened replay)', () => {
+  it('backfills, replays through the jobs and compares with a reactive-only autoscaler', async () => {
+    const summary = await runDemo({
+      configFile: join(REPO_ROOT, 'prescale.yaml'),
+      env: { PRESCALE_INFLUX_URL: inject('influxUrl'), PRESCALE_REDIS_URL: inject('redisUrl'), PRESCALE_REDIS_PREFIX: `demo-test-${process.pid}` },
+      trace: tracePath('nasa_http_jul1995_5min.csv'),
+      backfillDays: 3,
+      replayDays: 0.125,
+      httpPort: 0,
+      logFile: join(mkdtempSync(join(tmpdir(), 'prescale-demo-')), 'demo.log'),
+      quiet: true,
+    });
+    expect(summary.window).toEqual({ from: '1995-07-05T00:00:00.000Z', to: '1995-07-05T03:00:00.000Z' });
+    expect(summary.prescale.minutes).toBe(180);
+    expect(summary.reactiveOnly.minutes).toBe(180);
+    // collect every 30 s, reactive every 15 s, plan and pool every minute, forecast every 5 min, one train.
+    expect(summary.jobs).toBe(361 + 721 + 181 + 181 + 37 + 1);
+    const decisions = Object.values(summary.decisions).reduce((a, b) => a + b, 0);
+    expect(decisions).toBeGreaterThanOrEqual(180 + 720);
+    expect(summary.decisions['predictive']).toBeGreaterThan(0);
+    for (const s of [summary.prescale, summary.reactiveOnly]) {
+      expect(s.replicaHours).toBeGreaterThan(0);
+      expect(s.slack).toBeGreaterThanOrEqual(0);
+      expect(s.slack).toBeLessThan(1);
+    }
+  }, 240_000);
+});
