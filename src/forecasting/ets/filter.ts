@@ -37,6 +37,11 @@ export interface FilterOptions {
    * an outage) cannot freeze or poison the states.
    */
   strict?: boolean;
+  /**
+   * Simulation: instead of reading y[i], draw it as `draw(mu)` from the one-step mean and write it into
+   * `y` (which must then be a Float64Array). Used for simulated prediction intervals.
+   */
+  draw?: (mu: number) => number;
 }
 
 export function etsFilter(
@@ -79,6 +84,8 @@ export function etsFilter(
   let muProduct = 1;
   let ok = true;
   const strict = options.strict === true;
+  const draw = options.draw;
+  const out = y as Float64Array;
   let i = 0;
 
   if (!multSeason) {
@@ -87,8 +94,8 @@ export function etsFilter(
       const a = s0[i0]!;
       const b = s1[i1]!;
       const structural = base + a + b;
-      const yi = y[i]!;
       const mu = structural + rho * u;
+      const yi = draw ? (out[i] = draw(mu)) : y[i]!;
       const e = yi - mu;
       u = yi - structural;
       if (fitted) fitted[i] = mu;
@@ -120,8 +127,8 @@ export function etsFilter(
       const a = s0[i0]!;
       const b = s1[i1]!;
       const structural = base * a * b;
-      const yi = y[i]!;
       const mu = structural + rho * u;
+      const yi = draw ? (out[i] = draw(mu)) : y[i]!;
       const e = yi - mu;
       u = yi - structural;
       if (fitted) fitted[i] = mu;
