@@ -15,6 +15,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
+  type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { ClusterActuator, NodePoolState, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
@@ -24,7 +25,7 @@ import { InputError, ServiceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { serverOf } from './kube-config.js';
 import { callKube, DEFAULT_RETRY_POLICY, type KubeCallContext, type RetryPolicy } from './kube-request.js';
-import { CAPI_AUTOSCALER_ANNOTATIONS, headroomUnitsFor, nodesAskedWithHeadroom, poolNodeSelector } from './node-pools.js';
+import { CAPI_AUTOSCALER_ANNOTATIONS, headroomUnitsFor, isWorkloadPod, nodesAskedWithHeadroom, poolNodeSelector } from './node-pools.js';
 import { deploymentState, isNodeSchedulable, isPodReady, isUnschedulable, labelSelector, parseWorkloadKind, statefulSetState } from './workloads.js';
 
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -125,14 +126,13 @@ export class KubeActuator implements ClusterActuator {
     let desiredNodes: number;
     switch (driver.type) {
       case 'placeholder': {
-        const { units, held } = await this.placeholderHeadroom(driver.namespace, driver.deployment);
-        desiredNodes = nodesAskedWithHeadroom(readyNodes, held, units);
+        const { units, placeholders } = await this.placeholderState(driver.namespace, driver.deployment);
+        desiredNodes = nodesAskedWithHeadroom(await this.nodesUsedByWorkloads(nodes, placeholders), units);
         break;
       }
       case 'capacity-buffer': {
         const buffer = await this.readCapacityBuffer(driver.namespace, driver.buffer);
-        const units = buffer.spec?.replicas ?? 0;
-        desiredNodes = nodesAskedWithHeadroom(readyNodes, buffer.status?.replicas ?? units, units);
+        desiredNodes = nodesAskedWithHeadroom(await this.nodesUsedByWorkloads(nodes, new Set()), buffer.spec?.replicas ?? 0);
         break;
       }
       case 'cluster-api':
@@ -158,17 +158,16 @@ export class KubeActuator implements ClusterActuator {
       case 'simulated':
         throw new InputError('driver "simulated" works only with the simulated cluster', `nodePools.${poolName}.driver`);
       case 'placeholder': {
-        const readyNodes = (await this.listNodes(pool)).filter(isNodeSchedulable).length;
-        const { held } = await this.placeholderHeadroom(driver.namespace, driver.deployment);
-        await this.scaleWorkload({ kind: 'Deployment', namespace: driver.namespace, name: driver.deployment }, headroomUnitsFor(nodes, readyNodes, held));
+        const { placeholders } = await this.placeholderState(driver.namespace, driver.deployment);
+        const used = await this.nodesUsedByWorkloads(await this.listNodes(pool), placeholders);
+        await this.scaleWorkload({ kind: 'Deployment', namespace: driver.namespace, name: driver.deployment }, headroomUnitsFor(nodes, used));
         break;
       }
       case 'capacity-buffer': {
-        const readyNodes = (await this.listNodes(pool)).filter(isNodeSchedulable).length;
+        const units = headroomUnitsFor(nodes, await this.nodesUsedByWorkloads(await this.listNodes(pool), new Set()));
         // Re-read inside the retried call so a 409 (someone else changed the buffer) works on fresh state.
         await this.call(`patch capacitybuffer ${driver.namespace}/${driver.buffer}`, async () => {
           const buffer = await this.readCapacityBuffer(driver.namespace, driver.buffer);
-          const units = headroomUnitsFor(nodes, readyNodes, buffer.status?.replicas ?? buffer.spec?.replicas ?? 0);
           await this.custom.patchNamespacedCustomObject(
             { ...CAPACITY_BUFFERS, namespace: driver.namespace, name: driver.buffer, body: { metadata: { resourceVersion: buffer.metadata?.resourceVersion }, spec: { replicas: units } } },
             mergePatch(),
@@ -246,12 +245,22 @@ export class KubeActuator implements ClusterActuator {
     return pending;
   }
 
-  /** Placeholder units asked for (spec.replicas) and held (placeholder pods running on a node). */
-  private async placeholderHeadroom(namespace: string, deployment: string): Promise<{ units: number; held: number }> {
+  /** Placeholder units asked for (spec.replicas) and the placeholder pods (namespace/name) that exist. */
+  private async placeholderState(namespace: string, deployment: string): Promise<{ units: number; placeholders: Set<string> }> {
     const scale = await this.readScale({ kind: 'Deployment', namespace, name: deployment });
-    const units = scale.spec?.replicas ?? 0;
-    const held = scale.status?.selector ? (await this.listPods(namespace, scale.status.selector, 'status.phase=Running')).length : 0;
-    return { units, held };
+    const pods = scale.status?.selector ? await this.listPods(namespace, scale.status.selector) : [];
+    return { units: scale.spec?.replicas ?? 0, placeholders: new Set(pods.map((p) => `${namespace}/${p.metadata?.name}`)) };
+  }
+
+  /** Schedulable nodes running at least one workload pod (placeholders excluded): one list per node. */
+  private async nodesUsedByWorkloads(nodes: V1Node[], placeholders: Set<string>): Promise<number> {
+    let used = 0;
+    for (const node of nodes.filter(isNodeSchedulable)) {
+      const name = node.metadata?.name ?? '';
+      const pods = await this.call(`list pods on node ${name}`, async () => (await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` })).items);
+      if (pods.some((p) => isWorkloadPod(p) && !placeholders.has(`${p.metadata?.namespace}/${p.metadata?.name}`))) used += 1;
+    }
+    return used;
   }
 
   private readCapacityBuffer(namespace: string, name: string): Promise<CustomObject> {

@@ -6,12 +6,14 @@
  * - `placeholder`, `capacity-buffer`: headroom. Each unit (a low-priority pause pod, or a buffer replica) is
  *   sized to about one node, and the cluster autoscaler (or Karpenter) keeps nodes for them. Real pods
  *   preempt placeholders, so total nodes = nodes the workloads use + headroom units. To reach `nodes` in
- *   total the actuator asks for `nodes - nodes the workloads use` units, where the workloads use the Ready
- *   nodes not held by headroom.
+ *   total the actuator asks for `nodes - used` units, where `used` counts the schedulable nodes that run at
+ *   least one workload pod (DaemonSet pods, mirror pods and the placeholders themselves do not count). This
+ *   does not depend on the units last written, so reading back what was written gives the same answer.
  * - `none`: plan and record only.
  * Never resize a node group a cluster autoscaler owns: a MachineDeployment with the autoscaler's min/max
  * annotations, or a Karpenter NodePool without spec.replicas (a dynamic pool), is refused.
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import type { NodePoolConfig } from '../config/schema.js';
 
 /** Label that selects a pool's nodes when the config gives no nodeSelector and the driver implies none. */
@@ -28,16 +30,19 @@ export function poolNodeSelector(pool: Pick<NodePoolConfig, 'name' | 'driver'> &
   return { [DEFAULT_POOL_LABEL]: pool.name };
 }
 
-/**
- * Headroom units that make the pool `nodes` large: the Ready nodes minus the ones headroom holds is what the
- * workloads use; the rest of `nodes` is headroom.
- */
-export function headroomUnitsFor(nodes: number, readyNodes: number, heldByHeadroom: number): number {
-  const usedByWorkloads = Math.max(0, readyNodes - Math.min(heldByHeadroom, readyNodes));
+/** Headroom units that make the pool `nodes` large, given the nodes the workloads use. */
+export function headroomUnitsFor(nodes: number, usedByWorkloads: number): number {
   return Math.max(0, nodes - usedByWorkloads);
 }
 
 /** The node count a headroom driver is currently asking for. */
-export function nodesAskedWithHeadroom(readyNodes: number, heldByHeadroom: number, units: number): number {
-  return Math.max(0, readyNodes - Math.min(heldByHeadroom, readyNodes)) + units;
+export function nodesAskedWithHeadroom(usedByWorkloads: number, units: number): number {
+  return usedByWorkloads + units;
+}
+
+/** A pod that takes a node's room for a workload: not a DaemonSet's, not a static (mirror) pod, not finished. */
+export function isWorkloadPod(pod: V1Pod): boolean {
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return false;
+  if (pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return false;
+  return !(pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet');
 }

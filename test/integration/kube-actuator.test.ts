@@ -188,24 +188,29 @@ describe('node pools', () => {
     fake.seed(node({ name: 'other', labels: { 'prescale.io/node-pool': 'gpu' }, ready: true }));
     fake.seed(deployment({ namespace: 'shop', name: 'web', replicas: 5, readyReplicas: 2 }));
     fake.seed(deployment({ namespace: 'prescale', name: 'capacity-placeholder', replicas: 0, labels: { app: 'capacity-placeholder' } }));
-    fake.seed(pod({ namespace: 'shop', name: 'web-1', labels: { app: 'web' }, phase: 'Running', readyAt: T0 }));
+    fake.seed(pod({ namespace: 'shop', name: 'web-1', labels: { app: 'web' }, phase: 'Running', readyAt: T0, nodeName: 'n1' }));
     fake.seed(pod({ namespace: 'shop', name: 'web-2', labels: { app: 'web' }, phase: 'Pending', unschedulable: true }));
     fake.seed(pod({ namespace: 'shop', name: 'web-3', labels: { app: 'web' }, phase: 'Pending', unschedulable: true }));
     fake.seed(pod({ namespace: 'shop', name: 'web-4', labels: { app: 'web' }, phase: 'Pending' })); // scheduled, pulling its image
     fake.seed(pod({ namespace: 'shop', name: 'batch-1', labels: { app: 'batch' }, phase: 'Pending', unschedulable: true })); // not a pool workload
-    expect(await actuator().getNodePool('general')).toEqual({ desiredNodes: 2, readyNodes: 2, pendingPods: 2 });
+    // Workloads use n1 only (n2 is empty) and no placeholders are asked for: 1 node asked.
+    expect(await actuator().getNodePool('general')).toEqual({ desiredNodes: 1, readyNodes: 2, pendingPods: 2 });
     const nodeList = fake.requestsTo('GET', '/api/v1/nodes')[0];
     expect(nodeList?.query['labelSelector']).toBe('prescale.io/node-pool=general');
     expect(fake.requestsTo('GET', '/api/v1/namespaces/shop/pods')[0]?.query).toMatchObject({ labelSelector: 'app=web', fieldSelector: 'status.phase=Pending' });
   });
 
   it('placeholder: asks for the headroom between the planned nodes and what workloads use', async () => {
-    for (const n of ['n1', 'n2', 'n3', 'n4']) fake.seed(generalNode(n, true));
+    for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) fake.seed(generalNode(n, true));
     fake.seed(deployment({ namespace: 'shop', name: 'web', replicas: 3 }));
     fake.seed(deployment({ namespace: 'prescale', name: 'capacity-placeholder', replicas: 1, labels: { app: 'capacity-placeholder' } }));
+    for (const n of ['n1', 'n2', 'n3']) fake.seed(pod({ namespace: 'shop', name: `web-${n}`, labels: { app: 'web' }, phase: 'Running', readyAt: T0, nodeName: n }));
+    for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) fake.seed(pod({ namespace: 'kube-system', name: `proxy-${n}`, labels: { app: 'proxy' }, phase: 'Running', readyAt: T0, nodeName: n, ownerKind: 'DaemonSet' }));
     fake.seed(pod({ namespace: 'prescale', name: 'pause-1', labels: { app: 'capacity-placeholder' }, phase: 'Running', readyAt: T0, nodeName: 'n4' }));
+    fake.seed(pod({ namespace: 'shop', name: 'job-done', labels: { app: 'job' }, phase: 'Succeeded', nodeName: 'n5' }));
     const a = actuator();
-    // 4 Ready nodes, 1 held by a pause pod: workloads use 3; 6 planned -> 3 placeholder pods.
+    // 5 Ready nodes; workload pods on n1-n3 (n4 runs only a pause pod and a DaemonSet pod, n5 only a
+    // DaemonSet pod and a finished pod): workloads use 3; 6 planned -> 3 placeholder pods.
     await a.scaleNodePool('general', 6);
     expect(fake.requestsTo('PATCH', '/apis/apps/v1/namespaces/prescale/deployments/capacity-placeholder/scale')[0]).toMatchObject({ contentType: MERGE, body: { spec: { replicas: 3 } } });
     expect((await a.getNodePool('general')).desiredNodes).toBe(6);
@@ -215,7 +220,9 @@ describe('node pools', () => {
   });
 
   it('capacity-buffer: merge-patches spec.replicas with a resourceVersion precondition and re-reads after a 409', async () => {
-    for (const n of ['b1', 'b2']) fake.seed(node({ name: n, labels: { 'prescale.io/node-pool': 'buffered' }, ready: true }));
+    for (const n of ['b1', 'b2', 'b3']) fake.seed(node({ name: n, labels: { 'prescale.io/node-pool': 'buffered' }, ready: true }));
+    // Workloads use b1 and b2; b3 is empty (headroom the buffer holds).
+    for (const n of ['b1', 'b2']) fake.seed(pod({ namespace: 'shop', name: `api-${n}`, labels: { app: 'api' }, phase: 'Running', readyAt: T0, nodeName: n }));
     fake.seed({ apiVersion: 'autoscaling.x-k8s.io/v1alpha1', kind: 'CapacityBuffer', metadata: { name: 'headroom', namespace: 'prescale' }, spec: { podTemplateRef: { name: 'node-sized' }, replicas: 0 } });
     // Someone else changes the buffer between our read and our patch.
     fake.inject({ method: 'PATCH', path: '/capacitybuffers/headroom', status: 409 });

@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { ServiceError } from '../../src/core/errors.js';
 import { createKubeAdapters, leaseIdentity } from '../../src/kube/kube-adapters.js';
 import { FakeKubeApi, kubeTime } from '../support/fake-kube-api.js';
-import { deployment, node } from '../support/kube-objects.js';
+import { deployment, node, pod } from '../support/kube-objects.js';
 
 let fake: FakeKubeApi;
 let caPem: string;
@@ -27,6 +27,7 @@ beforeAll(async () => {
   fake.seed(deployment({ namespace: 'shop', name: 'web', replicas: 2 }));
   fake.seed(deployment({ namespace: 'prescale', name: 'capacity-placeholder', replicas: 0 }));
   fake.seed(node({ name: 'n1', labels: { pool: 'general' }, ready: true, cpu: '4', memory: '16Gi' }));
+  fake.seed(pod({ namespace: 'shop', name: 'web-1', labels: { app: 'web' }, phase: 'Running', readyAt: Date.parse('2026-11-27T10:00:00Z'), nodeName: 'n1' }));
   fake.seed({ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'n1' }, timestamp: kubeTime(Date.parse('2026-11-27T10:00:00Z')), usage: { cpu: '1', memory: '4Gi' } });
 });
 afterAll(async () => {
@@ -39,7 +40,7 @@ describe('createKubeAdapters', () => {
     expect(await adapters.elector.tryAcquireOrRenew()).toBe(true);
     await adapters.actuator.scaleWorkload({ kind: 'Deployment', namespace: 'shop', name: 'web' }, 6);
     expect(fake.get('apps/v1', 'Deployment', 'shop', 'web')?.['spec']).toMatchObject({ replicas: 6 });
-    await adapters.actuator.scaleNodePool('general', 3);
+    await adapters.actuator.scaleNodePool('general', 3); // workloads use n1: 2 placeholder pods
     expect(fake.get('apps/v1', 'Deployment', 'prescale', 'capacity-placeholder')?.['spec']).toMatchObject({ replicas: 2 });
     const points = await adapters.collector.collectNodes();
     expect(points).toEqual([expect.objectContaining({ tags: { node: 'n1', pool: 'general' }, fields: expect.objectContaining({ cpu_utilization: 0.25 }) })]);

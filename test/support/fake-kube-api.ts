@@ -328,6 +328,13 @@ export class FakeKubeApi {
     return found ? structuredClone(found) : undefined;
   }
 
+  /** Every stored object of a kind (copies), optionally in one namespace. */
+  listObjects(apiVersion: string, kind: string, namespace?: string): Json[] {
+    const type = this.typeOfObject({ apiVersion, kind });
+    const prefix = `${type.group}/${type.resource}/${namespace ?? ''}`;
+    return [...this.objects.entries()].filter(([key]) => (namespace === undefined ? key.startsWith(`${type.group}/${type.resource}/`) : key.startsWith(`${prefix}/`))).map(([, o]) => structuredClone(o));
+  }
+
   /** Changes a stored object the way a controller would (bumps resourceVersion, not generation). */
   update(apiVersion: string, kind: string, namespace: string | undefined, name: string, mutate: (object: Json) => void): Json {
     const type = this.typeOfObject({ apiVersion, kind });
@@ -486,7 +493,7 @@ export class FakeKubeApi {
       return { field: m[1]!, negate: m[2] === '!=', value: m[3]! };
     });
     const items = [...this.objects.entries()]
-      .filter(([key]) => key.startsWith(`${type.group}/${type.resource}/${target.namespace ?? ''}`))
+      .filter(([key]) => key.startsWith(target.namespace === undefined ? `${type.group}/${type.resource}/` : `${type.group}/${type.resource}/${target.namespace}/`))
       .map(([, object]) => object)
       .filter((object) => matchesLabelSelector(((object['metadata'] as Json)['labels'] as Record<string, string>) ?? {}, query['labelSelector'] ?? ''))
       .filter((object) => fieldTerms.every((t) => (String(getPath(object, t.field) ?? '') === t.value) !== t.negate))

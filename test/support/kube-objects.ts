@@ -51,6 +51,8 @@ export interface PodSeed {
   /** When the Ready condition became True (Running pods). */
   readyAt?: number;
   nodeName?: string;
+  /** Owner kind, e.g. DaemonSet or ReplicaSet. */
+  ownerKind?: string;
 }
 
 export function pod(seed: PodSeed) {
@@ -68,7 +70,13 @@ export function pod(seed: PodSeed) {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: seed.name, namespace: seed.namespace ?? 'default', labels: seed.labels, ...(seed.createdAt !== undefined ? { creationTimestamp: kubeTime(seed.createdAt) } : {}) },
+    metadata: {
+      name: seed.name,
+      namespace: seed.namespace ?? 'default',
+      labels: seed.labels,
+      ...(seed.createdAt !== undefined ? { creationTimestamp: kubeTime(seed.createdAt) } : {}),
+      ...(seed.ownerKind ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: seed.ownerKind, name: `${seed.name}-owner`, uid: `${seed.name}-owner-uid`, controller: true }] } : {}),
+    },
     spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }], ...(seed.nodeName ? { nodeName: seed.nodeName } : {}) },
     status: { phase: seed.phase, conditions },
   };
