@@ -170,6 +170,8 @@ export class ConformalModel implements FittedModel {
   constructor(
     readonly inner: FittedModel,
     readonly table: ConformalTable,
+    /** Validation metrics to store with the artefact (the model store compares `mase`). */
+    readonly metrics?: Record<string, number>,
   ) {
     this.description = `conformal(${inner.description})`;
   }
@@ -209,7 +211,7 @@ export class ConformalModel implements FittedModel {
   }
 
   update(values: number[]): FittedModel {
-    return new ConformalModel(this.inner.update(values), this.table);
+    return new ConformalModel(this.inner.update(values), this.table, this.metrics);
   }
 
   toArtefact(): ModelArtefact {
@@ -220,7 +222,7 @@ export class ConformalModel implements FittedModel {
       formatVersion: CONFORMAL_FORMAT_VERSION,
       params: { table: this.table, inner: innerWithoutBlobs },
       trainedOn: inner.trainedOn,
-      metrics: inner.metrics,
+      ...(this.metrics ?? inner.metrics ? { metrics: { ...inner.metrics, ...this.metrics } } : {}),
       // The inner model's blobs are lifted so a store writes every blob as a file of its own.
       ...(blobs ? { blobs } : {}),
     };
@@ -238,5 +240,5 @@ export async function loadConformal(
   const params = z.object({ table: tableSchema, inner: z.object({ kind: z.string() }).passthrough() }).safeParse(artefact.params);
   if (!params.success) throw new InputError(`${CONFORMAL_KIND} artefact params are invalid: ${params.error.message}`);
   const inner = { ...(params.data.inner as unknown as ModelArtefact), ...(artefact.blobs ? { blobs: artefact.blobs } : {}) };
-  return new ConformalModel(await loadInner(inner), params.data.table);
+  return new ConformalModel(await loadInner(inner), params.data.table, artefact.metrics);
 }

@@ -133,7 +133,12 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   progress(candidates.length / (candidates.length + 1), `fitting ${winner.name} on all data`);
   const members = await Promise.all(winner.members.map(async (kind) => (await getForecaster(kind)).fit(series, fitOptions(options))));
   const point = members.length === 1 ? members[0]! : new EnsembleModel(members, members.map(() => 1));
-  const model = new ConformalModel(point, calibration);
+  const model = new ConformalModel(point, calibration, {
+    mase: best.mase,
+    smape: best.smape,
+    ...(naive ? { naiveMase: naive.mase } : {}),
+    validationOrigins: calibration.samples,
+  });
   progress(1, `champion ${winner.name}`);
   notes.push(
     `champion ${winner.name} (validation MASE ${best.mase.toFixed(3)}${naive ? `, ${baseline} ${naive.mase.toFixed(3)}` : ''}); ` +
@@ -209,6 +214,25 @@ function fitOptions(options: ChampionOptions): FitOptions {
     ...(seed !== undefined ? { seed } : {}),
     ...(calendar ? { calendar } : {}),
   };
+}
+
+/** Markdown for the model card: the validation table behind the choice, and the notes. */
+export function championCard(result: ChampionResult): string {
+  const lines = ['## Champion selection (inner rolling backtest on the training data)', ''];
+  if (result.table.length) {
+    lines.push('| candidate | fitted | MASE | sMAPE % | fit s |', '|---|---|---:|---:|---:|');
+    for (const row of result.table) {
+      const mark = row.name === result.kind ? ' (champion)' : '';
+      lines.push(
+        row.error
+          ? `| ${row.name} | failed: ${row.error} | | | |`
+          : `| ${row.name}${mark} | ${row.description} | ${row.mase.toFixed(3)} | ${row.smape.toFixed(2)} | ${row.fitSeconds.toFixed(2)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(...result.notes.map((note) => `- ${note}`), '');
+  return lines.join('\n');
 }
 
 function fmtCoverage(coverage: number[]): string {

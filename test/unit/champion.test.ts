@@ -3,7 +3,7 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { sliceSeries } from '../../src/forecasting/backtest.js';
 import { ConformalModel } from '../../src/forecasting/calibration.js';
-import { selectChampion } from '../../src/forecasting/champion.js';
+import { championCard, selectChampion } from '../../src/forecasting/champion.js';
 import { EnsembleModel } from '../../src/forecasting/ensemble.js';
 import type { Forecaster } from '../../src/forecasting/forecaster.js';
 import { loadModel } from '../../src/forecasting/forecasters.js';
@@ -43,6 +43,11 @@ describe('selectChampion', () => {
     // Refitted on everything it was given, nothing more.
     expect(result.model.lastObservedMs).toBe(taxi.startMs + (taxi.values.length - 1) * taxi.stepMs);
     expect(result.notes.join(' ')).toMatch(/champion test-weekly .* intervals calibrated on \d+ validation origins/);
+    // The validation numbers travel with the artefact (the model store compares them) and into the card.
+    expect(result.model.toArtefact().metrics).toMatchObject({ mase: result.backtestMase, naiveMase: result.naiveMase });
+    const card = championCard(result);
+    expect(card).toMatch(/\| test-weekly \(champion\) \| snaive\[336\] \| \d+\.\d{3} \|/);
+    expect(card).toMatch(/\| test-daily \| snaive\[48\] \|/);
   });
 
   it('keeps the baseline when no candidate beats it', async () => {
