@@ -295,15 +295,16 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   record('recommendedReplicas', recommended);
 
   // 7. Stabilisation and step limits, against the replicas asked for now.
+  // These stages hold back what an earlier rule wanted: the rule says both.
   const stabilized = stabilize(current, desired, state.recommendations, now, options.policy);
   if (stabilized.rule) {
+    rule = `${stabilized.rule}; wanted ${desired} by ${rule}`;
     desired = stabilized.replicas;
-    rule = stabilized.rule;
   }
   const stepped = applyStepLimits(current, desired, state.changes, now, options.policy);
   if (stepped.rule) {
+    rule = stabilized.rule ? `${stepped.rule}; ${rule.slice(rule.indexOf('wanted'))}` : `${stepped.rule}; wanted ${desired} by ${rule}`;
     desired = stepped.replicas;
-    rule = stepped.rule;
   }
 
   // 8. The fast loop reacts; it never scales in.

@@ -159,8 +159,8 @@ describe('planTick, synthetic cases', () => {
       (i) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
     ]);
     expect(results.map((r) => r.desiredReplicas)).toEqual([11, 11, 5, 3, 3]);
-    expect(results[1]!.decision.rule).toBe('scale-down stabilisation 120s holds 11');
-    expect(results[2]!.decision.rule).toBe('step limit -6');
+    expect(results[1]!.decision.rule).toBe('scale-down stabilisation 120s holds 11; wanted 3 by forecast P90 210 over 150s lead / 100 per replica + 2% headroom (interval width)');
+    expect(results[2]!.decision.rule).toMatch(/^step limit -6; wanted 3 by forecast P90 210/);
     // Live load still high: the forecast alone does not scale in.
     const lowNoBounds = { ...low(0), intervals: [] };
     const disagree = planTick(baseInput({ forecast: lowNoBounds, live: { load: 1000, at: t0 }, workload: { desiredReplicas: 11, readyReplicas: 11, rolloutInProgress: false } }));
