@@ -139,7 +139,7 @@ export class LeaderElector {
   }
 
   private won(now: number, key: string, acquired: boolean): boolean {
-    if (acquired) this.logger.info({ lease: this.leaseId(), identity: this.options.identity }, 'became leader');
+    if (acquired || !this.leading) this.logger.info({ lease: this.leaseId(), identity: this.options.identity }, 'became leader');
     this.leading = true;
     this.lastRenewAt = now;
     this.observed = { key, at: now };
