@@ -13,6 +13,7 @@ import { SNAIVE_KIND, seasonalNaiveForecaster } from './seasonal-naive.js';
 
 if (!forecasterKinds().includes(SNAIVE_KIND)) {
   registerForecaster(SNAIVE_KIND, () => seasonalNaiveForecaster);
+  registerForecaster('hw', async () => (await import('./holt-winters.js')).holtWintersForecaster);
   registerForecaster('lstm', async () => (await import('./lstm.js')).lstmForecaster);
 }
 
