@@ -6,7 +6,7 @@
  *   at the same timestamp without growing series cardinality; the adapters skip timestamps already covered by a
  *   forecast issued later, so the latest issued forecast wins whatever order writes arrive in. InfluxDB merges the
  *   fields of a rewritten point, so a forecast without the 95% level leaves an older forecast's lo95/hi95 in place.
- * - `prescale_decision`, tags `target`, `mode`; fields `previous_replicas`, `desired_replicas`, `applied` (bool),
+ * - `prescale_decision`, tags `target`, `mode`, `loop` (plan/reactive: both loops may decide at one instant); fields `previous_replicas`, `desired_replicas`, `applied` (bool),
  *   `rule`, `notes`, `node_pool` (strings), `previous_nodes`, `desired_nodes`, `inputs_json` (the whole inputs map
  *   as JSON) and every input again as a number field `input_<key>` so InfluxQL/Flux can chart it.
  */

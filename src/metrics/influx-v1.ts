@@ -9,7 +9,7 @@
  * and timestamp overwrite), so a failed call can simply be retried.
  */
 import type { Point } from '@influxdata/influxdb-client';
-import { InputError, ServiceError } from '../core/errors.js';
+import { ServiceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
 import { MEASUREMENTS } from './metrics-store.js';
@@ -26,7 +26,7 @@ import {
   type StoredRow,
 } from './influx-points.js';
 import { gridFor, needsSeed, placeOnGrid, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
-import { validateDecisions, validateForecast, validatePoints, validateSeriesQuery, validateTags } from './validate.js';
+import { validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
 
 export interface InfluxV1StoreOptions {
   /** Base URL, e.g. http://127.0.0.1:18086. */
@@ -217,8 +217,7 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
     },
 
     async latest(q) {
-      validateTags(q.tags, 'query');
-      if (!(q.lookbackMs > 0)) throw new InputError(`expected a positive lookback, got ${q.lookbackMs}`, 'lookbackMs');
+      validateLatestQuery(q);
       const where = [...tagConditions(q.tags), ...timeConditions(q.at - q.lookbackMs, q.at, true)];
       const [result] = await query(`SELECT last(${quoteIdent(q.field)}) AS "value" FROM ${from(q.measurement)} WHERE ${where.join(' AND ')}`);
       const row = result ? rowsOf(result)[0] : undefined;

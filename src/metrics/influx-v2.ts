@@ -28,7 +28,7 @@ import {
   type StoredRow,
 } from './influx-points.js';
 import { gridFor, needsSeed, placeOnGrid, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
-import { validateDecisions, validateForecast, validatePoints, validateSeriesQuery, validateTags } from './validate.js';
+import { validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
 
 export interface InfluxV2StoreOptions {
   /** Base URL, e.g. https://influx.example:8086. */
@@ -178,8 +178,7 @@ export function createInfluxV2Store(options: InfluxV2StoreOptions): MetricsStore
     },
 
     async latest(q) {
-      validateTags(q.tags, 'query');
-      if (!(q.lookbackMs > 0)) throw new InputError(`expected a positive lookback, got ${q.lookbackMs}`, 'lookbackMs');
+      validateLatestQuery(q);
       // range() stops before `stop`: one millisecond past `at` makes `at` itself count.
       return lastValue(q.measurement, q.field, q.tags, q.at - q.lookbackMs, q.at + 1);
     },

@@ -60,6 +60,14 @@ export function validateSeriesQuery(query: SeriesQuery): void {
   }
 }
 
+export function validateLatestQuery(query: { measurement: string; field: string; tags?: Record<string, string>; at: number; lookbackMs: number }): void {
+  checkName(query.measurement, 'query.measurement');
+  checkName(query.field, 'query.field');
+  validateTags(query.tags, 'query');
+  checkFinite(query.at, 'query.at');
+  if (!(query.lookbackMs > 0) || !Number.isFinite(query.lookbackMs)) throw new InputError(`expected a positive duration in ms, got ${query.lookbackMs}`, 'query.lookbackMs');
+}
+
 export function validateForecast(forecast: StoredForecast): void {
   checkName(forecast.target, 'forecast.target');
   checkName(forecast.model, 'forecast.model');

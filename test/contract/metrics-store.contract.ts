@@ -175,6 +175,8 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
       expect(await store.latest({ ...q, at: rows[5]!.time + 2 * MIN, lookbackMs: 30 * MIN })).toEqual({ time: rows[5]!.time, value: rows[5]!.value });
       expect(await store.latest({ ...q, at: rows[9]!.time + 60 * MIN, lookbackMs: 30 * MIN })).toBeNull();
       expect(await store.latest({ ...q, tags: { service: 'missing' }, at: rows[5]!.time, lookbackMs: 30 * MIN })).toBeNull();
+      await expect(store.latest({ ...q, at: rows[5]!.time, lookbackMs: 0 })).rejects.toThrow('query.lookbackMs');
+      await expect(store.latest({ ...q, measurement: '', at: rows[5]!.time, lookbackMs: MIN })).rejects.toThrow(InputError);
     });
 
     describe('forecasts', () => {
@@ -222,6 +224,7 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         target: 'shop/web',
         time: t0,
         mode: 'predictive',
+        loop: 'plan',
         rule: 'forecast P90 1840 rps / 200 per replica',
         previousReplicas: 4,
         desiredReplicas: 10,
@@ -241,6 +244,14 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         expect(await store.readDecisions(undefined, t0, t0 + 10 * MIN)).toEqual([written[2], written[1], written[0]]);
         expect(await store.readDecisions('shop/web', t0 + MIN, t0 + 10 * MIN)).toEqual([written[0]]);
         expect(await store.readDecisions('nobody', t0, t0 + 10 * MIN)).toEqual([]);
+      });
+
+      it('keeps a plan and a reactive decision of the same instant apart; loop defaults to plan', async () => {
+        const { loop: _loop, ...withoutLoop } = decision({ time: t0 + 2 * MIN });
+        const reactive = decision({ time: t0 + 2 * MIN, loop: 'reactive', rule: 'reactive: load 2100 > 1900', desiredReplicas: 12 });
+        await store.writeDecisions([withoutLoop, reactive]);
+        const read = await store.readDecisions('shop/web', t0 + 2 * MIN, t0 + 3 * MIN);
+        expect(read).toEqual([{ ...withoutLoop, loop: 'plan' }, reactive]);
       });
     });
 
@@ -283,5 +294,5 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
 }
 
 function decision0(t: number): ScalingDecision {
-  return { target: 'x', time: t, mode: 'reactive', rule: 'r', previousReplicas: 1, desiredReplicas: 2, applied: true, inputs: {} };
+  return { target: 'x', time: t, mode: 'reactive', loop: 'reactive', rule: 'r', previousReplicas: 1, desiredReplicas: 2, applied: true, inputs: {} };
 }

@@ -277,18 +277,18 @@ describe('influx-v2 adapter (recorded InfluxDB 2.x responses)', () => {
 
   it('decisions: written as one line each, read back from two annotated tables in time order', async () => {
     const decision: ScalingDecision = {
-      target: 'nasa/web', time: at('05:05'), mode: 'predictive', rule: 'forecast P80 281 rps / 100 per replica',
+      target: 'nasa/web', time: at('05:05'), mode: 'predictive', loop: 'plan', rule: 'forecast P80 281 rps / 100 per replica',
       previousReplicas: 2, desiredReplicas: 3, applied: true, inputs: { forecastMean: 251.5, forecastHi80: 281 },
     };
     await store().writeDecisions([decision]);
     expect(influx.requests[0]?.body).toBe(
-      `prescale_decision,mode=predictive,target=nasa/web applied=T,desired_replicas=3,input_forecastHi80=281,input_forecastMean=251.5,inputs_json="{\\"forecastMean\\":251.5,\\"forecastHi80\\":281}",previous_replicas=2,rule="forecast P80 281 rps / 100 per replica" ${at('05:05')}`,
+      `prescale_decision,loop=plan,mode=predictive,target=nasa/web applied=T,desired_replicas=3,input_forecastHi80=281,input_forecastMean=251.5,inputs_json="{\\"forecastMean\\":251.5,\\"forecastHi80\\":281}",previous_replicas=2,rule="forecast P80 281 rps / 100 per replica" ${at('05:05')}`,
     );
     influx.onQuery(/prescale_decision/, 'decisions-pivot.csv');
     const read = await store().readDecisions(undefined, at('05:00'), at('06:00'));
     expect(read).toEqual([
       {
-        target: 'nasa/web', time: at('05:02'), mode: 'reactive', rule: 'reactive: cpu 93% > 80%', previousReplicas: 3, desiredReplicas: 4, applied: false,
+        target: 'nasa/web', time: at('05:02'), mode: 'reactive', loop: 'reactive', rule: 'reactive: cpu 93% > 80%', previousReplicas: 3, desiredReplicas: 4, applied: false,
         inputs: { cpu: 0.93 }, notes: 'calendar "launch",\nsecond line', nodePool: 'pool-a', previousNodes: 2, desiredNodes: 3,
       },
       decision,
