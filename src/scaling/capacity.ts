@@ -74,7 +74,7 @@ export interface WindowForecast {
   peakTime: number;
   /** How many forecast points overlap the window. */
   points: number;
-  /** Whether the forecast covers the whole window (its last point ends at or after `toMs`). */
+  /** Whether the forecast has points in the window and reaches its end (its last point ends at or after `toMs`). */
   covers: boolean;
   /** Whether a non-finite value was met (the forecast is then not usable). */
   invalid: boolean;
@@ -93,7 +93,7 @@ export function forecastOverWindow(forecast: Forecast, fromMs: number, toMs: num
     relativeHalfWidth: 0,
     peakTime: NaN,
     points: 0,
-    covers: forecast.startMs + forecast.mean.length * forecast.stepMs >= toMs,
+    covers: false,
     invalid: false,
   };
   const first = Math.max(0, Math.floor((fromMs - forecast.startMs) / forecast.stepMs));
@@ -115,6 +115,8 @@ export function forecastOverWindow(forecast: Forecast, fromMs: number, toMs: num
       result.peakTime = point.time;
     }
   }
+  // Covered: the forecast reaches the window's end and has points in it (one starting later covers nothing).
+  result.covers = result.points > 0 && forecast.startMs + forecast.mean.length * forecast.stepMs >= toMs;
   return result;
 }
 

@@ -42,6 +42,8 @@ describe('forecast quantiles', () => {
     expect(w.peakTime).toBe(step);
     expect(w.covers).toBe(true);
     expect(forecastOverWindow(f, 0, 5 * step, 90).covers).toBe(false);
+    // A forecast starting after the window covers nothing.
+    expect(forecastOverWindow(f, -3 * step, -2 * step, 90).covers).toBe(false);
     // A window starting before the forecast (the not yet observed current step) overlaps fewer points.
     expect(forecastOverWindow(f, -step, 1, 90).points).toBe(1);
   });
