@@ -4,7 +4,8 @@
  * (Telegraf, Prometheus remote write) writes hardware metrics into InfluxDB.
  *
  * - `k8s_pod`  tags namespace, workload, pod;  fields cpu_cores, memory_mib (summed over containers).
- *   Only the targets' pods, found through each target's scale selector.
+ *   Only the targets' pods, matched by each target's scale selector against the labels metrics-server
+ *   copies onto PodMetrics; one list per namespace.
  * - `k8s_node` tags node, pool;  fields cpu_cores, memory_mib, cpu_utilization, memory_utilization
  *   (usage / allocatable, 0..1). Nodes outside every configured pool get pool "unpooled".
  * Point times are the metrics' own timestamps (the end of metrics-server's window), not the read time.
@@ -17,6 +18,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import type { MetricPoint } from '../metrics/metrics-store.js';
 import { serverOf } from './kube-config.js';
 import { callKube, DEFAULT_RETRY_POLICY, type KubeCallContext, type RetryPolicy } from './kube-request.js';
+import { matchesLabelSelector } from './label-selector.js';
 import { poolNodeSelector } from './node-pools.js';
 import { BYTES_PER_MIB, parseQuantity } from './quantity.js';
 import { parseWorkloadKind, toEpochMs } from './workloads.js';
@@ -31,7 +33,8 @@ interface Usage {
 }
 
 interface PodMetrics {
-  metadata: { name: string; namespace?: string };
+  /** metrics-server copies the pod's labels. */
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   timestamp?: string;
   containers?: { name: string; usage?: Usage }[];
 }
@@ -55,6 +58,8 @@ export interface KubeMetricsCollectorOptions {
   clock?: Clock;
   logger?: Logger;
   retry?: Partial<RetryPolicy>;
+  /** How long a workload's pod selector is reused before it is read again, ms (default 5 min). */
+  selectorTtlMs?: number;
 }
 
 export class KubeMetricsCollector {
@@ -62,8 +67,11 @@ export class KubeMetricsCollector {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly context: KubeCallContext;
+  private readonly selectors = new Map<string, { selector: string | undefined; at: number }>();
+  private readonly selectorTtlMs: number;
 
   constructor(private readonly options: KubeMetricsCollectorOptions) {
+    this.selectorTtlMs = options.selectorTtlMs ?? 300_000;
     this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -77,7 +85,8 @@ export class KubeMetricsCollector {
   }
 
   async collectPods(): Promise<MetricPoint[]> {
-    const points: MetricPoint[] = [];
+    // One list per namespace, matched to targets here: hundreds of targets must not mean hundreds of lists.
+    const byNamespace = new Map<string, { target: Pick<TargetConfig, 'name' | 'namespace' | 'kind'>; selector: string }[]>();
     for (const target of this.options.targets) {
       let selector: string | undefined;
       try {
@@ -89,10 +98,16 @@ export class KubeMetricsCollector {
         continue;
       }
       if (!selector) continue;
-      const list = await callKube(`list pod metrics ${target.namespace} ${selector}`, async () =>
-        (await this.custom.listNamespacedCustomObject({ ...METRICS, plural: 'pods', namespace: target.namespace, labelSelector: selector })) as MetricsList<PodMetrics>,
+      byNamespace.set(target.namespace, [...(byNamespace.get(target.namespace) ?? []), { target, selector }]);
+    }
+    const points: MetricPoint[] = [];
+    for (const [namespace, targets] of byNamespace) {
+      const list = await callKube(`list pod metrics ${namespace}`, async () =>
+        (await this.custom.listNamespacedCustomObject({ ...METRICS, plural: 'pods', namespace })) as MetricsList<PodMetrics>,
       this.context);
       for (const item of list.items ?? []) {
+        const owner = targets.find((t) => matchesLabelSelector(item.metadata.labels ?? {}, t.selector));
+        if (!owner) continue;
         let cpu = 0;
         let memory = 0;
         for (const container of item.containers ?? []) {
@@ -101,7 +116,7 @@ export class KubeMetricsCollector {
         }
         points.push({
           measurement: K8S_POD_MEASUREMENT,
-          tags: { namespace: target.namespace, workload: target.name, pod: item.metadata.name },
+          tags: { namespace, workload: owner.target.name, pod: item.metadata.name },
           fields: { cpu_cores: cpu, memory_mib: memory / BYTES_PER_MIB },
           time: this.timeOf(item.timestamp),
         });
@@ -139,7 +154,18 @@ export class KubeMetricsCollector {
     return toEpochMs(timestamp) ?? this.context.clock.now();
   }
 
+  /** A workload's pod selector, from its scale subresource; cached for selectorTtlMs (selectors rarely change). */
   private async selectorOf(target: Pick<TargetConfig, 'name' | 'namespace' | 'kind'>): Promise<string | undefined> {
+    const key = `${target.kind}/${target.namespace}/${target.name}`;
+    const now = this.context.clock.now();
+    const cached = this.selectors.get(key);
+    if (cached && now - cached.at < this.selectorTtlMs) return cached.selector;
+    const selector = await this.readSelector(target);
+    this.selectors.set(key, { selector, at: now });
+    return selector;
+  }
+
+  private async readSelector(target: Pick<TargetConfig, 'name' | 'namespace' | 'kind'>): Promise<string | undefined> {
     const api = parseWorkloadKind(target.kind);
     const { namespace, name } = target;
     const scale = await callKube(`read scale ${target.kind} ${namespace}/${name}`, async () => {

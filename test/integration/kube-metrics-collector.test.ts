@@ -53,8 +53,16 @@ describe('metrics.k8s.io collector', () => {
       { measurement: 'k8s_pod', tags: { namespace: 'shop', workload: 'web', pod: 'web-1' }, fields: { cpu_cores: expect.closeTo(0.373456789, 9), memory_mib: 640 }, time: T0 },
       { measurement: 'k8s_pod', tags: { namespace: 'shop', workload: 'web', pod: 'web-2' }, fields: { cpu_cores: 1, memory_mib: 1024 }, time: T0 },
     ]);
-    const [list] = fake.requestsTo('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods');
-    expect(list?.query['labelSelector']).toBe('app=web');
+  });
+
+  it('lists pod metrics once per namespace and reuses workload selectors between collections', async () => {
+    fake.seed(deployment({ namespace: 'shop', name: 'batch', replicas: 1 }));
+    const c = collector([{ name: 'web', namespace: 'shop', kind: 'Deployment' }, { name: 'batch', namespace: 'shop', kind: 'Deployment' }]);
+    const points = await c.collectPods();
+    expect(points.map((p) => `${p.tags['workload']}/${p.tags['pod']}`)).toEqual(['web/web-1', 'web/web-2', 'batch/batch-1']);
+    await c.collectPods();
+    expect(fake.requestsTo('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods')).toHaveLength(2);
+    expect(fake.requestsTo('GET', /\/scale$/)).toHaveLength(2); // one read per workload, then cached
   });
 
   it('turns node usage into k8s_node points with utilisation of allocatable and the pool', async () => {

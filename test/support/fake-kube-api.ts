@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import express, { type Request, type Response } from 'express';
+import { matchesLabelSelector } from '../../src/kube/label-selector.js';
 
 type Json = Record<string, unknown>;
 
@@ -193,25 +194,6 @@ export const DEFAULT_RESOURCE_TYPES: ResourceType[] = [
 
 export function statusBody(code: number, reason: string, message: string, details?: Json): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
-}
-
-/** `a=b,c!=d,e,!f` (equality-based selectors; set-based `in`/`notin` too). */
-export function matchesLabelSelector(labels: Record<string, string>, selector: string): boolean {
-  if (!selector.trim()) return true;
-  const terms = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
-  return terms.every((raw) => {
-    const term = raw.trim();
-    let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
-    if (m) {
-      const values = m[3]!.split(',').map((v) => v.trim());
-      const has = m[1]! in labels && values.includes(labels[m[1]!]!);
-      return m[2] === 'in' ? has : !has;
-    }
-    m = /^([^!=]+)(==|=|!=)(.*)$/.exec(term);
-    if (m) return m[2] === '!=' ? labels[m[1]!.trim()] !== m[3]!.trim() : labels[m[1]!.trim()] === m[3]!.trim();
-    if (term.startsWith('!')) return !(term.slice(1) in labels);
-    return term in labels;
-  });
 }
 
 function selectorString(selector: unknown): string {
