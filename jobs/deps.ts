@@ -3,7 +3,7 @@ import type { Clock } from '../src/core/clock.js';
 import type { PrescaleConfig } from '../src/config/schema.js';
 import type { MetricsStore, MetricPoint } from '../src/metrics/metrics-store.js';
 import type { StateStore } from '../src/state/state-store.js';
-import type { ClusterActuator } from '../src/cluster/cluster.js';
+import type { ClusterActuator, LeadTimeObserver } from '../src/cluster/cluster.js';
 import type { CalendarEffect } from '../src/scaling/calendar-types.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
 
@@ -42,4 +42,6 @@ export interface JobDeps {
   collect: (at: number) => Promise<MetricPoint[]>;
   /** Whether this process may change the cluster (holds the Lease). Others plan and record only. */
   isLeader: () => boolean;
+  /** Measured lead times (pod created -> Ready, node created -> Ready); configured values until enough exist. */
+  leadTimes?: LeadTimeObserver;
 }

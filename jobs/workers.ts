@@ -12,9 +12,23 @@ import { isRetryable } from '../src/core/errors.js';
 export interface WorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
-  /** Concurrency per queue; training is CPU-bound, so it gets one slot unless told otherwise. */
+  /** Concurrency per queue; training is CPU-bound, and planning must be serial (see below). */
   concurrency?: Partial<Record<QueueName, number>>;
+  /** Which queues to consume. Default all. The plan queue belongs to the Lease holder only. */
+  queues?: QueueName[];
 }
+
+/**
+ * Default concurrency. Planning runs one job at a time: the plan and reactive ticks of a target read and write
+ * the same scaling state, and only the Lease holder consumes the plan queue, so one slot makes it race-free
+ * (a tick takes milliseconds: hundreds of targets fit). Training is CPU-bound: one slot per process.
+ */
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
+  [QUEUES.ingest]: 4,
+  [QUEUES.train]: 1,
+  [QUEUES.forecast]: 4,
+  [QUEUES.plan]: 1,
+};
 
 type Processor = (job: Job) => Promise<unknown>;
 
@@ -51,11 +65,12 @@ export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
     [QUEUES.forecast]: { forecast: forecastProcessor(deps) as Processor },
     [QUEUES.plan]: { plan: planProcessor(deps) as Processor, 'plan-pool': planPoolProcessor(deps) as Processor },
   };
-  return (Object.entries(byQueue) as [QueueName, Partial<Record<JobName, Processor>>][]).map(([queue, processors]) => {
-    const worker = new Worker(queue, guarded(deps, processors), {
+  const wanted = options.queues ?? (Object.keys(byQueue) as QueueName[]);
+  return wanted.map((queue) => {
+    const worker = new Worker(queue, guarded(deps, byQueue[queue]), {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency?.[queue] ?? (queue === QUEUES.train ? 1 : 4),
+      concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
     });
     worker.on('error', (error) => deps.logger.error({ queue, err: error }, 'worker error'));
     worker.on('failed', (job, error) =>

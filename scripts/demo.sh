@@ -2,7 +2,7 @@
 # `npm run demo`: installs what is missing, starts local Redis and InfluxDB, runs the embedded default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/services.sh install
+bash scripts/services.sh install --no-browser
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --strict-allow-scripts --no-audit --no-fund
 fi

@@ -14,13 +14,13 @@ import { wallClock } from './core/clock.js';
 import { PrescaleError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { REPO_ROOT } from './core/paths.js';
-import { KubeActuator } from './kube/kube-actuator.js';
-import { buildKubeConfig } from './kube/kube-config.js';
+import { createKubeAdapters, type KubeAdapters } from './kube/kube-adapters.js';
 import { createRuntime } from './runtime.js';
 import { QueueSet } from '../jobs/queue-set.js';
 import { scheduleTable } from '../jobs/schedule-table.js';
 import { upsertSchedules } from '../jobs/wall-scheduler.js';
 import { startWorkers } from '../jobs/workers.js';
+import { QUEUES } from '../jobs/queues.js';
 
 export const ROLES = ['api', 'worker', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,9 +32,11 @@ export function parseRoles(text: string): Role[] {
   return roles as Role[];
 }
 
-function createCluster(config: PrescaleConfig, logger: Logger): ClusterActuator {
-  if (config.kubernetes.mode === 'simulated') return SimulatedCluster.fromConfig(wallClock, config);
-  return new KubeActuator({ kubeConfig: buildKubeConfig(config.kubernetes), targets: config.targets, nodePools: config.nodePools, logger });
+/** The cluster side: the simulated cluster (one process, always its own leader), or a real API server. */
+function createCluster(config: PrescaleConfig, logger: Logger): { cluster: ClusterActuator; kube: KubeAdapters | null } {
+  if (config.kubernetes.mode === 'simulated') return { cluster: SimulatedCluster.fromConfig(wallClock, config), kube: null };
+  const kube = createKubeAdapters(config, { logger });
+  return { cluster: kube.actuator, kube };
 }
 
 export async function main(argv = process.argv.slice(2), env = process.env): Promise<() => Promise<void>> {
@@ -42,8 +44,16 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const roles = parseRoles(argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length) ?? env['PRESCALE_ROLES'] ?? ROLES.join(','));
   const logger = createLogger();
   const config = loadConfig(configFile, env);
-  const cluster = createCluster(config, logger);
-  const runtime = await createRuntime(config, { clock: wallClock, logger, cluster, modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local') });
+  const { cluster, kube } = createCluster(config, logger);
+  const runtime = await createRuntime(config, {
+    clock: wallClock,
+    logger,
+    cluster,
+    modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local'),
+    ...(kube
+      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), leadTimes: kube.leadTimes }
+      : { leadTimes: cluster as SimulatedCluster }),
+  });
   const closers: (() => Promise<void>)[] = [];
   const queues = new QueueSet(runtime.redis, config.redis.prefix);
 
@@ -52,8 +62,24 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     logger.info(result, 'job schedulers registered');
   }
   let workers: Worker[] = [];
+  let planWorkers: Worker[] = [];
+  const workerOptions = { connection: runtime.redis, prefix: config.redis.prefix };
   if (roles.includes('worker')) {
-    workers = startWorkers(runtime.deps, { connection: runtime.redis, prefix: config.redis.prefix });
+    workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.forecast] });
+    // Only the Lease holder consumes the plan queue: exactly one replica applies scaling.
+    const lead = () => {
+      planWorkers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.plan] });
+      logger.info('leading: planning and applying');
+    };
+    const follow = () => {
+      const stopping = planWorkers;
+      planWorkers = [];
+      void Promise.all(stopping.map((w) => w.close())).then(() => logger.info('not leading: planning stopped'));
+    };
+    if (kube) {
+      kube.elector.start({ onStartedLeading: lead, onStoppedLeading: follow });
+      closers.push(() => kube.elector.stop());
+    } else lead();
     logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
   }
   if (roles.includes('api')) {
@@ -62,7 +88,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     logger.info({ address: `http://${config.http.host}:${config.http.port}` }, 'api listening');
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   }
-  closers.push(async () => void (await Promise.all(workers.map((w) => w.close()))));
+  closers.push(async () => void (await Promise.all([...workers, ...planWorkers].map((w) => w.close()))));
   closers.push(() => queues.close());
   closers.push(() => runtime.close());
   logger.info({ roles, config: configFile, kubernetes: config.kubernetes.mode }, 'prescale started');

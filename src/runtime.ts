@@ -13,7 +13,7 @@ import { createModelStore } from './forecasting/model-store.js';
 import { createMetricsStore } from './metrics/create-store.js';
 import type { MetricPoint, MetricsStore } from './metrics/metrics-store.js';
 import { createRedisStateStore, type StateStore } from './state/state-store.js';
-import type { ClusterActuator } from './cluster/cluster.js';
+import type { ClusterActuator, LeadTimeObserver } from './cluster/cluster.js';
 import type { CalendarEffect } from './scaling/calendar-types.js';
 import type { JobDeps } from '../jobs/deps.js';
 
@@ -26,6 +26,7 @@ export interface RuntimeOptions {
   collect?: (at: number) => Promise<MetricPoint[]>;
   calendarEffects?: (target: string, from: number, to: number) => Promise<CalendarEffect[]>;
   isLeader?: () => boolean;
+  leadTimes?: LeadTimeObserver;
 }
 
 export interface Runtime {
@@ -67,6 +68,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     calendarEffects: options.calendarEffects ?? (async () => []),
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
+    ...(options.leadTimes ? { leadTimes: options.leadTimes } : {}),
   };
   return {
     deps,

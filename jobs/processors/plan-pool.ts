@@ -3,6 +3,7 @@ import { findNodePool, targetId } from '../../src/config/targets.js';
 import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { planNodePool, type PodDemand } from '../../src/scaling/node-pool.js';
 import type { JobDeps } from '../deps.js';
+import { leadTimeLookup } from '../lead-times.js';
 import type { JobPayload } from '../queues.js';
 
 /** Planned pods older than this are stale (their target's planning has stopped): fall back to what runs. */
@@ -22,6 +23,7 @@ export interface PlanPoolResult {
  * never for driver "none"). Records the decision under target `nodepool/<name>`.
  */
 export function planPoolProcessor(deps: JobDeps) {
+  const leadTimes = leadTimeLookup(deps);
   return async (job: Job<JobPayload<'plan-pool'>>): Promise<PlanPoolResult> => {
     const { at } = job.data;
     let pool;
@@ -40,8 +42,17 @@ export function planPoolProcessor(deps: JobDeps) {
         return { workload: id, replicas, requests: t.podRequests! };
       }),
     );
-    const [cluster, state] = await Promise.all([deps.cluster.getNodePool(pool.name), deps.state.getPoolState(pool.name)]);
-    const plan = planNodePool({ now: at, pool, cluster, demands, nodeLeadMs: pool.provisioning, intervalMs: deps.config.schedule.plan, state });
+    // Node hardware metrics (utilisation 0..1 across the pool), when the pool names them.
+    const live = (metric: typeof pool.cpu) =>
+      metric ? deps.store.latest({ measurement: metric.measurement, field: metric.field, tags: metric.tags, at, lookbackMs: 3 * deps.config.step }).then((p) => p?.value ?? null) : Promise.resolve(null);
+    const [cluster, state, nodeLead, liveCpu, liveMemory] = await Promise.all([
+      deps.cluster.getNodePool(pool.name),
+      deps.state.getPoolState(pool.name),
+      leadTimes.node(pool),
+      live(pool.cpu),
+      live(pool.memory),
+    ]);
+    const plan = planNodePool({ now: at, pool, cluster, demands, nodeLeadMs: nodeLead.ms, intervalMs: deps.config.schedule.plan, state, liveCpu, liveMemory });
     const change = plan.desiredNodes !== cluster.desiredNodes;
     const mayApply = change && pool.driver.type !== 'none' && deps.isLeader();
     if (mayApply) await deps.cluster.scaleNodePool(pool.name, plan.desiredNodes);

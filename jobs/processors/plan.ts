@@ -4,6 +4,7 @@ import { forecastFromPoints } from '../../src/forecasting/stored-forecast.js';
 import type { LiveMetrics, ModelHealth, TickResult } from '../../src/scaling/engine.js';
 import { planTick } from '../../src/scaling/planner.js';
 import type { JobDeps } from '../deps.js';
+import { leadTimeLookup } from '../lead-times.js';
 import type { JobPayload } from '../queues.js';
 
 export interface PlanResult {
@@ -24,6 +25,7 @@ const LIVE_STALENESS_STEPS = 3;
  * forecast-only, and records the decision either way.
  */
 export function planProcessor(deps: JobDeps) {
+  const leadTimes = leadTimeLookup(deps);
   return async (job: Job<JobPayload<'plan'>>): Promise<PlanResult> => {
     const { at, loop } = job.data;
     let target;
@@ -35,7 +37,9 @@ export function planProcessor(deps: JobDeps) {
     const id = targetId(target);
     const ref = { namespace: target.namespace, name: target.name, kind: target.kind };
     const step = deps.config.step;
-    const podLeadMs = target.podStartup;
+    const pool = target.nodePool ? findNodePool(deps.config, target.nodePool) : undefined;
+    const [podLead, nodeLead] = await Promise.all([leadTimes.pod(target), pool ? leadTimes.node(pool) : null]);
+    const podLeadMs = podLead.ms;
     const windowEnd = at + podLeadMs + deps.config.schedule.plan + step;
 
     const [workload, points, state, info, calendar, liveLoad] = await Promise.all([
@@ -61,7 +65,7 @@ export function planProcessor(deps: JobDeps) {
     const result: TickResult = planTick({
       now: at,
       target,
-      ...(target.nodePool ? { nodePool: findNodePool(deps.config, target.nodePool) } : {}),
+      ...(pool ? { nodePool: pool } : {}),
       workload,
       forecast,
       live,
@@ -69,7 +73,7 @@ export function planProcessor(deps: JobDeps) {
       model,
       podLeadMs,
       planIntervalMs: deps.config.schedule.plan,
-      ...(target.nodePool ? { nodeLeadMs: findNodePool(deps.config, target.nodePool).provisioning } : {}),
+      ...(nodeLead ? { nodeLeadMs: nodeLead.ms } : {}),
       state,
       loop,
     });
@@ -77,6 +81,7 @@ export function planProcessor(deps: JobDeps) {
     const mayApply = change && !target.forecastOnly && deps.isLeader();
     if (mayApply) await deps.cluster.scaleWorkload(ref, result.desiredReplicas);
     const decision = { ...result.decision, target: id, time: at, loop, applied: mayApply, previousReplicas: workload.desiredReplicas };
+    if (podLead.source === 'measured') decision.notes = [decision.notes, `pod lead time ${podLead.description}`].filter(Boolean).join('; ');
     if (change && !mayApply) decision.notes = [decision.notes, target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied'].filter(Boolean).join('; ');
     await deps.state.setScalingState(id, result.state);
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
