@@ -34,6 +34,8 @@ export function etsIntervals(
   options: IntervalOptions = {},
 ): IntervalBounds[] {
   for (const level of levels) if (!(level > 0 && level < 100)) throw new RangeError(`interval level ${level} is not in (0, 100)`);
+  // No levels asked (inner backtests want means only): skip the 1000-path simulation.
+  if (levels.length === 0) return [];
   const mean = etsForecast(state, spec, params, h);
   if (!(sigma2 > 0)) return levels.map((level) => ({ level, lower: Float64Array.from(mean), upper: Float64Array.from(mean) }));
   return isLinear(spec) ? analyticIntervals(mean, spec, params, sigma2, levels) : simulatedIntervals(state, spec, params, sigma2, h, levels, options);
