@@ -78,6 +78,8 @@ export interface TargetScalingState {
    * planner's online calibration of its headroom. Optional so states written before it still load.
    */
   calibration?: number[];
+  /** The planner's level correction: smoothed live load / forecast mean, and when it was last updated (epoch ms). */
+  level?: { ratio: number; at: number };
 }
 
 export interface TickResult {

@@ -42,6 +42,15 @@ export interface PlannerOptions {
   explosionFactor: number;
   /** Calibration ratios kept in the state (one per planning tick with live load and a forecast). */
   calibrationSamples: number;
+  /**
+   * Level correction: the forecast is scaled by a smoothed ratio of live load to the forecast mean for the
+   * same moment, so a shift the model has not seen yet (traffic doubled since training) counts at once.
+   * Time constant of the smoothing, ms (15 min: a 5-minute step moves the ratio about a quarter of the way);
+   * 0 turns the correction off.
+   */
+  levelTimeConstantMs: number;
+  /** The level ratio stays within [1 / this, this]. */
+  maxLevelCorrection: number;
   headroom: HeadroomOptions;
   policy: PolicyOptions;
   reactive: ReactiveOptions;
@@ -53,6 +62,8 @@ export const DEFAULT_PLANNER: PlannerOptions = {
   liveMargin: 0.05,
   explosionFactor: 3,
   calibrationSamples: 240,
+  levelTimeConstantMs: 900_000,
+  maxLevelCorrection: 2,
   headroom: DEFAULT_HEADROOM,
   policy: DEFAULT_POLICY,
   reactive: DEFAULT_REACTIVE,
@@ -105,6 +116,22 @@ function sanitize(name: string, value: number | null | undefined, notes: string[
   return value;
 }
 
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/** The level ratio to apply now: the stored one, fading back to 1 when it has not been updated for long. */
+function levelRatio(state: TargetScalingState, now: number, options: PlannerOptions): number {
+  if (options.levelTimeConstantMs <= 0 || !state.level) return 1;
+  const age = Math.max(0, now - state.level.at);
+  const keep = Math.exp(-Math.max(0, age - options.levelTimeConstantMs) / options.levelTimeConstantMs);
+  return Math.round((1 + (state.level.ratio - 1) * keep) * 1e4) / 1e4;
+}
+
+/** A window summary with every load figure multiplied by `factor`. */
+function scaleWindow(w: WindowForecast, factor: number): WindowForecast {
+  if (factor === 1) return w;
+  return { ...w, peakQuantile: w.peakQuantile * factor, peakMean: w.peakMean * factor, upper95AtPeak: w.upper95AtPeak * factor };
+}
+
 export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLANNER): TickResult {
   const { now, target, workload } = input;
   const notes: string[] = [];
@@ -137,8 +164,10 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   record('podLeadS', input.podLeadMs / 1000);
   record('windowS', (windowEnd - now) / 1000);
 
-  // The forecast over the sizing window, and a cap against one that explodes.
-  let window: WindowForecast | null = input.forecast ? forecastOverWindow(input.forecast, now, windowEnd, q) : null;
+  // The forecast over the sizing window, level-corrected, and capped when it explodes.
+  const level = levelRatio(state, now, options);
+  record('levelRatio', level);
+  let window: WindowForecast | null = input.forecast ? scaleWindow(forecastOverWindow(input.forecast, now, windowEnd, q), level) : null;
   const reference = Math.max(input.recentPeakLoad ?? 0, load ?? 0);
   if (window && !window.invalid && reference > 0 && window.peakQuantile > options.explosionFactor * reference) {
     const capped = options.explosionFactor * reference;
@@ -172,7 +201,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   record('naiveMase', input.model.naiveMase);
 
   // The forecast for the current moment: its 95% bound is the breach line, its quantile the calibration base.
-  const nowPoint = input.forecast && !window?.invalid ? forecastOverWindow(input.forecast, now, now + 1, q) : null;
+  const nowPoint = input.forecast && !window?.invalid ? scaleWindow(forecastOverWindow(input.forecast, now, now + 1, q), level) : null;
   const forecastNow = nowPoint && nowPoint.points > 0 && !nowPoint.invalid ? nowPoint : null;
   const upper95Now = forecastNow && Number.isFinite(forecastNow.upper95AtPeak) ? forecastNow.upper95AtPeak : null;
   record('forecastUpper95Now', upper95Now);
@@ -189,7 +218,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     needs.push({
       resource: 'load',
       replicas,
-      rule: `forecast P${q} ${fmt(window.peakQuantile)} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica ${headroom.headroom < 0 ? '-' : '+'} ${pct(Math.abs(headroom.headroom))} headroom (${headroom.source})`,
+      rule: `forecast P${q} ${fmt(window.peakQuantile)}${level !== 1 ? ` (level x${level.toFixed(2)})` : ''} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica ${headroom.headroom < 0 ? '-' : '+'} ${pct(Math.abs(headroom.headroom))} headroom (${headroom.source})`,
     });
   } else if (load !== null) {
     // The HPA formula on the per-replica average against an AverageValue target of utilisation x capacity.
@@ -322,7 +351,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   // Replicas expected within the node lead window, for node-pool packing.
   let replicasAhead = desired;
   if (input.nodeLeadMs !== undefined && modeAssessment.sizing === 'forecast' && input.forecast) {
-    const ahead = forecastOverWindow(input.forecast, now, windowEnd + input.nodeLeadMs, q);
+    const ahead = scaleWindow(forecastOverWindow(input.forecast, now, windowEnd + input.nodeLeadMs, q), level);
     if (!ahead.invalid && ahead.points > 0) {
       const peak = reference > 0 ? Math.min(ahead.peakQuantile, options.explosionFactor * reference) : ahead.peakQuantile;
       replicasAhead = Math.max(desired, Math.min(maxAllowed, replicasForLoad(peak, cap, inputs.headroom ?? 0)));
@@ -337,6 +366,12 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     calibration = [...calibration, Math.round(ratio * 1e4) / 1e4].slice(-options.calibrationSamples);
     record('calibrationRatio', ratio);
   }
+  let nextLevel = state.level;
+  if (input.loop === 'plan' && options.levelTimeConstantMs > 0 && load !== null && forecastNow && forecastNow.peakMean > 0) {
+    const observed = clamp(level * (load / forecastNow.peakMean), 1 / options.maxLevelCorrection, options.maxLevelCorrection);
+    const alpha = 1 - Math.exp(-Math.min(now - (state.level?.at ?? now - intervalMs), 6 * options.levelTimeConstantMs) / options.levelTimeConstantMs);
+    nextLevel = { ratio: Math.round((level + alpha * (observed - level)) * 1e4) / 1e4, at: now };
+  }
 
   const nextState = pruneState(
     {
@@ -345,6 +380,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
       changes: desired !== current ? [...state.changes, { time: now, from: current, to: desired }] : state.changes,
       reactiveUntil,
       calibration,
+      ...(nextLevel ? { level: nextLevel } : {}),
     },
     now,
     options.policy,

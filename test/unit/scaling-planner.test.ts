@@ -207,10 +207,11 @@ describe('planTick, synthetic cases', () => {
   });
 
   it('the state survives JSON and the calibration learns how the quantile held', () => {
+    const noLevel = createPlanner({ levelTimeConstantMs: 0 });
     const t0 = baseInput().now;
     const results = run(
       Array.from({ length: 40 }, () => (i: number) => ({ forecast: syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 400, 40), live: { load: 460, at: t0 + i * MIN } })),
-      (input) => planTick({ ...input, state: input.state ? JSON.parse(JSON.stringify(input.state)) : null }),
+      (input) => noLevel({ ...input, state: input.state ? JSON.parse(JSON.stringify(input.state)) : null }),
     );
     const last = results[results.length - 1]!;
     expect(last.state.calibration).toHaveLength(40);
@@ -218,5 +219,23 @@ describe('planTick, synthetic cases', () => {
     // The P90 was short by 4.5% every time: the headroom follows.
     expect(last.decision.inputs.headroom).toBeCloseTo(460 / 440 - 1, 3);
     expect(last.decision.rule).toContain('(calibration)');
+  });
+
+  it('level correction: a shift the model has not seen yet counts within minutes, bounded', () => {
+    const t0 = baseInput().now;
+    // Synthetic: the model forecasts 400, load runs at 600 from the start.
+    const results = run(Array.from({ length: 30 }, () => (i: number) => ({ forecast: syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 400, 40), live: { load: 600, at: t0 + i * MIN } })));
+    const levels = results.map((r) => r.decision.inputs.levelRatio ?? 1);
+    expect(levels[0]).toBe(1);
+    expect(levels[5]).toBeGreaterThan(1.1);
+    expect(levels[29]).toBeGreaterThan(1.4);
+    expect(levels[29]).toBeLessThanOrEqual(1.5);
+    expect(results[29]!.decision.rule).toMatch(/^forecast P90 \d+ \(level x1\.\d\d\) over 150s lead/);
+    // Bounded: load ten times the forecast moves the level to at most 2.
+    const wild = run(Array.from({ length: 120 }, () => (i: number) => ({ forecast: syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 40, 4), live: { load: 400, at: t0 + i * MIN } })));
+    expect(wild[119]!.decision.inputs.levelRatio).toBeCloseTo(2, 2);
+    // Fades back to 1 when not updated.
+    const stale = planTick(baseInput({ now: t0 + 6 * 3_600_000, state: { ...wild[119]!.state, reactiveUntil: null } }));
+    expect(stale.decision.inputs.levelRatio).toBeCloseTo(1, 2);
   });
 });
