@@ -298,6 +298,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
       rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(options.liveMargin)})`;
     }
     if (outcome.floor !== null && outcome.floor > target.maxReplicas) notes.push(`calendar floor ${outcome.floor} is above maxReplicas ${target.maxReplicas}: max wins`);
+    if (outcome.ceiling !== null && outcome.ceiling < target.minReplicas) notes.push(`calendar ceiling ${outcome.ceiling} is below minReplicas ${target.minReplicas}: min wins`);
   }
 
   // 5. Never scale in on unknown live load.

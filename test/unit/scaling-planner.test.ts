@@ -118,6 +118,14 @@ describe('planTick, synthetic cases', () => {
     expect(r.decision.inputs.alertAboveMax).toBe(1);
   });
 
+  it('synthetic: a calendar ceiling below min: min wins, noted', () => {
+    const zero = syntheticForecast(baseInput().now - MIN, MIN, 30, 0, 0);
+    const r = planTick(baseInput({ forecast: zero, live: { load: 0, at: baseInput().now }, target: makeTarget({ minReplicas: 3 }), calendar: [{ entryId: 'night', kind: 'absolute', replicas: 0, priority: 0 }], workload: { desiredReplicas: 3, readyReplicas: 3, rolloutInProgress: false } }));
+    expect(r.desiredReplicas).toBe(3);
+    expect(r.decision.rule).toBe('min 3');
+    expect(r.decision.notes).toContain('calendar ceiling 0 is below minReplicas 3: min wins');
+  });
+
   it('a calendar floor decides when it is the binding rule; a ceiling never goes below live need', () => {
     const floor = planTick(baseInput({ calendar: [{ entryId: 'sale', kind: 'floor', replicas: 20, priority: 0 }], workload: { desiredReplicas: 15, readyReplicas: 15, rolloutInProgress: false } }));
     expect(floor.desiredReplicas).toBe(20);
