@@ -3,6 +3,7 @@
  * scheduler; all three by default. Shuts down cleanly on SIGTERM/SIGINT: server, then workers, then clients.
  */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { createApp } from './api/create-app.js';
@@ -39,10 +40,18 @@ function createCluster(config: PrescaleConfig, logger: Logger): { cluster: Clust
   return { cluster: kube.actuator, kube };
 }
 
-export async function main(argv = process.argv.slice(2), env = process.env): Promise<() => Promise<void>> {
+export interface Running {
+  /** The API's address when the api role runs (the real port when configured as 0). */
+  url: string | null;
+  roles: Role[];
+  /** Server first, then workers, then clients. */
+  stop(): Promise<void>;
+}
+
+export async function main(argv = process.argv.slice(2), env = process.env): Promise<Running> {
   const configFile = argv.find((a) => a.startsWith('--config='))?.slice('--config='.length) ?? env['PRESCALE_CONFIG'] ?? join(REPO_ROOT, 'prescale.yaml');
   const roles = parseRoles(argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length) ?? env['PRESCALE_ROLES'] ?? ROLES.join(','));
-  const logger = createLogger();
+  const logger = createLogger('prescale', env['PRESCALE_LOG_LEVEL'] ?? 'info');
   const config = loadConfig(configFile, env);
   const { cluster, kube } = createCluster(config, logger);
   const runtime = await createRuntime(config, {
@@ -82,26 +91,32 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     } else lead();
     logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
   }
+  let url: string | null = null;
   if (roles.includes('api')) {
     const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster }));
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.port, config.http.host, () => resolve()));
-    logger.info({ address: `http://${config.http.host}:${config.http.port}` }, 'api listening');
+    url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
+    logger.info({ address: url }, 'api listening');
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   }
   closers.push(async () => void (await Promise.all([...workers, ...planWorkers].map((w) => w.close()))));
   closers.push(() => queues.close());
   closers.push(() => runtime.close());
   logger.info({ roles, config: configFile, kubernetes: config.kubernetes.mode }, 'prescale started');
-  return async () => {
-    for (const close of closers) await close();
-    logger.info('prescale stopped');
+  return {
+    url,
+    roles,
+    async stop() {
+      for (const close of closers) await close();
+      logger.info('prescale stopped');
+    },
   };
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
 if (isMain) {
   main()
-    .then((stop) => {
+    .then(({ stop }) => {
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

@@ -1,0 +1,51 @@
+/**
+ * The service's entry point with all three roles in one process, on the example config, against the real
+ * Redis and InfluxDB: it registers the job schedulers, starts the workers and serves the API, and stops cleanly.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../../src/core/paths.js';
+import { main, parseRoles } from '../../src/main.js';
+import { QUEUES } from '../../jobs/queues.js';
+
+describe('prescale main (roles api, worker, scheduler)', () => {
+  it('starts on prescale.yaml, registers every schedule, serves /api/status and stops', async () => {
+    const prefix = `main-test-${process.pid}`;
+    const env = {
+      PRESCALE_INFLUX_URL: inject('influxUrl'),
+      PRESCALE_INFLUX_DATABASE: 'main_test',
+      PRESCALE_REDIS_URL: inject('redisUrl'),
+      PRESCALE_REDIS_PREFIX: prefix,
+      PRESCALE_HTTP_PORT: '0',
+      PRESCALE_LOG_LEVEL: 'warn',
+      PRESCALE_MODELS_DIR: join(REPO_ROOT, '.prescale', `main-test-models-${process.pid}`),
+    };
+    const running = await main([`--config=${join(REPO_ROOT, 'prescale.yaml')}`], env);
+    try {
+      expect(running.roles).toEqual(['api', 'worker', 'scheduler']);
+      const status = (await (await fetch(`${running.url}/api/status`)).json()) as { targets: { id: string }[]; nodePools: { name: string }[] };
+      expect(status.targets.map((t) => t.id)).toEqual(['shop/web']);
+      expect(status.nodePools.map((p) => p.name)).toEqual(['general']);
+      const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+      const plan = new Queue(QUEUES.plan, { connection, prefix });
+      const keys = (await plan.getJobSchedulers()).map((s) => s.key).sort();
+      expect(keys).toEqual(['plan.shop/web', 'pool.general', 'reactive.shop/web']);
+      await plan.close();
+      for (const name of Object.values(QUEUES)) {
+        const queue = new Queue(name, { connection, prefix });
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+      await connection.quit();
+    } finally {
+      await running.stop();
+    }
+    await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('rejects unknown roles with a message naming them', () => {
+    expect(() => parseRoles('api,planner')).toThrow(/unknown role\(s\) planner; expected a comma list of api, worker, scheduler/);
+  });
+});
