@@ -35,6 +35,8 @@ function replay(series: RegularSeries, fromStep: number, steps: number, capacity
   let sumReplicas = 0;
   let sumAt80 = 0;
   const minutes = (steps * series.stepMs) / MIN;
+  const forecasts = new Map<number, ReturnType<typeof seasonalNaiveFrom>>();
+  const forecastAt = (step: number) => forecasts.get(step) ?? forecasts.set(step, seasonalNaiveFrom(series, step, 12, season)).get(step)!;
   for (let m = 0; m < minutes; m++) {
     const now = t0 + m * MIN;
     // Pods asked for more than the lead time ago are Ready; removals take effect at once.
@@ -50,7 +52,7 @@ function replay(series: RegularSeries, fromStep: number, steps: number, capacity
         now,
         target,
         workload: { desiredReplicas: desired, readyReplicas: ready, rolloutInProgress: false },
-        forecast: seasonalNaiveFrom(series, step, 12, season),
+        forecast: forecastAt(step),
         live: { load: valueAt(now - 30_000), at: now - 30_000 },
         model: { model: `snaive[${season}]`, trainedAt: now - 3_600_000, historyDays: step / season, requiredHistoryDays: 2 },
         podLeadMs: POD_LEAD,
