@@ -34,7 +34,18 @@ export interface ConformalTable {
   scaling: ConformalScaling;
   /** Smallest level a relative width is multiplied by (keeps bands open around forecasts of 0). */
   levelFloor: number;
+  /**
+   * Online adaptation (adaptive conformal inference): on every update() the model checks the new points
+   * against the bands it would have given and moves each level's log width scale by
+   * rate * (missed - (1 - level)). 0 = static bands.
+   */
+  adaptRate: number;
 }
+
+/** Default adaptation rate of the width scale, per observed point (see ConformalTable.adaptRate). */
+export const DEFAULT_ADAPT_RATE = 0.02;
+/** The adapted width never drifts beyond this factor of the calibrated width, either way. */
+const MAX_ADAPT_FACTOR = 4;
 
 const tableSchema = z.object({
   levels: z.array(z.number().positive().lt(100)),
@@ -44,6 +55,7 @@ const tableSchema = z.object({
   // Absent in tables written before level scaling existed: those were absolute.
   scaling: z.enum(['absolute', 'level']).default('absolute'),
   levelFloor: z.number().nonnegative().default(0),
+  adaptRate: z.number().nonnegative().default(0),
 });
 
 /** Nonconformity scores of validation forecasts: scores[j][k] for origin j, lead k+1. */
@@ -71,6 +83,7 @@ export function conformalTable(
   clampAtZero: boolean,
   scaling: ConformalScaling = 'absolute',
   levelFloor = 0,
+  adaptRate = 0,
 ): ConformalTable {
   if (scores.length === 0) throw new Error('conformal calibration needs at least one validation origin');
   const leads = scores[0]!.length;
@@ -85,7 +98,7 @@ export function conformalTable(
       halfWidths[i]![k] = column[Math.max(0, rank - 1)]!;
     });
   }
-  return { levels: [...levels], halfWidths, samples: n, clampAtZero, scaling, levelFloor };
+  return { levels: [...levels], halfWidths, samples: n, clampAtZero, scaling, levelFloor, adaptRate };
 }
 
 /** Half width for `level` at lead k (1-based) around `mean`, or undefined when the table has no such level. */
@@ -114,6 +127,7 @@ export function calibrate(
   means: readonly (readonly number[])[],
   levels: readonly number[],
   clampAtZero: boolean,
+  adaptRate = DEFAULT_ADAPT_RATE,
 ): Calibration {
   let sumAbs = 0;
   let count = 0;
@@ -159,7 +173,8 @@ export function calibrate(
       best = scaling;
     }
   }
-  return { table: conformalTable(conformalScores(actual, means, best, levelFloor), levels, clampAtZero, best, levelFloor), holdout };
+  const table = conformalTable(conformalScores(actual, means, best, levelFloor), levels, clampAtZero, best, levelFloor, adaptRate);
+  return { table, holdout };
 }
 
 /** A fitted model whose intervals come from a conformal table; the mean is the inner model's. */
@@ -172,6 +187,8 @@ export class ConformalModel implements FittedModel {
     readonly table: ConformalTable,
     /** Validation metrics to store with the artefact (the model store compares `mase`). */
     readonly metrics?: Record<string, number>,
+    /** Log width scale per table level, moved by update() (all 0 right after calibration). */
+    readonly logScales: readonly number[] = table.levels.map(() => 0),
   ) {
     this.description = `conformal(${inner.description})`;
   }
@@ -201,7 +218,7 @@ export class ConformalModel implements FittedModel {
       const lower: number[] = [];
       const upper: number[] = [];
       for (let k = 1; k <= h; k++) {
-        const w = halfWidthAt(this.table, level, k, mean[k - 1]!)!;
+        const w = this.adaptedWidth(level, k, mean[k - 1]!);
         lower.push(clamp(mean[k - 1]! - w));
         upper.push(clamp(mean[k - 1]! + w));
       }
@@ -210,8 +227,33 @@ export class ConformalModel implements FittedModel {
     return { ...base, mean, intervals, model: this.description, notes };
   }
 
+  /** Calibrated width times the adapted scale; a higher level never gets a narrower band than a lower one. */
+  private adaptedWidth(level: number, lead: number, mean: number): number {
+    let width = 0;
+    this.table.levels.forEach((l, i) => {
+      if (l <= level) width = Math.max(width, halfWidthAt(this.table, l, lead, mean)! * Math.exp(this.logScales[i] ?? 0));
+    });
+    return width;
+  }
+
   update(values: number[]): FittedModel {
-    return new ConformalModel(this.inner.update(values), this.table, this.metrics);
+    let logScales = this.logScales;
+    const leads = values.length;
+    if (this.table.adaptRate > 0 && leads > 0) {
+      // Judge the bands this model would have given for the points that just arrived, then move on.
+      const seen = this.predict(leads, this.table.levels);
+      const cap = Math.log(MAX_ADAPT_FACTOR);
+      logScales = seen.intervals.map((band, i) => {
+        const alpha = 1 - band.level / 100;
+        let log = this.logScales[i] ?? 0;
+        for (let k = 0; k < leads; k++) {
+          const missed = values[k]! < band.lower[k]! || values[k]! > band.upper[k]! ? 1 : 0;
+          log += this.table.adaptRate * (missed - alpha);
+        }
+        return Math.min(cap, Math.max(-cap, log));
+      });
+    }
+    return new ConformalModel(this.inner.update(values), this.table, this.metrics, logScales);
   }
 
   toArtefact(): ModelArtefact {
@@ -220,7 +262,7 @@ export class ConformalModel implements FittedModel {
     return {
       kind: CONFORMAL_KIND,
       formatVersion: CONFORMAL_FORMAT_VERSION,
-      params: { table: this.table, inner: innerWithoutBlobs },
+      params: { table: this.table, inner: innerWithoutBlobs, logScales: this.logScales },
       trainedOn: inner.trainedOn,
       ...(this.metrics ?? inner.metrics ? { metrics: { ...inner.metrics, ...this.metrics } } : {}),
       // The inner model's blobs are lifted so a store writes every blob as a file of its own.
@@ -237,8 +279,12 @@ export async function loadConformal(
   if (artefact.formatVersion !== CONFORMAL_FORMAT_VERSION) {
     throw new InputError(`${CONFORMAL_KIND} artefact formatVersion ${artefact.formatVersion} is not supported (known: 1)`);
   }
-  const params = z.object({ table: tableSchema, inner: z.object({ kind: z.string() }).passthrough() }).safeParse(artefact.params);
+  const params = z
+    .object({ table: tableSchema, inner: z.object({ kind: z.string() }).passthrough(), logScales: z.array(z.number()).optional() })
+    .safeParse(artefact.params);
   if (!params.success) throw new InputError(`${CONFORMAL_KIND} artefact params are invalid: ${params.error.message}`);
   const inner = { ...(params.data.inner as unknown as ModelArtefact), ...(artefact.blobs ? { blobs: artefact.blobs } : {}) };
-  return new ConformalModel(await loadInner(inner), params.data.table, artefact.metrics);
+  const { table, logScales } = params.data;
+  if (logScales && logScales.length !== table.levels.length) throw new InputError(`${CONFORMAL_KIND} artefact: one log scale per level expected`);
+  return new ConformalModel(await loadInner(inner), table, artefact.metrics, logScales);
 }

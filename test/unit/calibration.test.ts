@@ -92,6 +92,28 @@ describe('ConformalModel', () => {
     expect(g.notes.join(' ')).toMatch(/level 50 is not calibrated/);
   });
 
+  it('widens its bands online when new points keep falling outside them (adaptive conformal), and keeps them ordered', async () => {
+    const inner = await seasonalNaiveForecaster.fit(synthetic, { seasonLengths: [24] });
+    const table = conformalTable(Array.from({ length: 20 }, () => [1, 1]), [80, 95], true, 'absolute', 0, 0.02);
+    let model: ConformalModel = new ConformalModel(inner, table);
+    const width0 = model.predict(1).intervals[0]!.upper[0]! - model.predict(1).mean[0]!;
+    for (let day = 0; day < 10; day++) {
+      // +/-9 around the daily shape, flipping sign every day: seasonal naive is off by 18 at every point.
+      const next = Array.from({ length: 24 }, (_, t) => 100 + 50 * Math.sin((2 * Math.PI * t) / 24) + ((t + day) % 2 ? 9 : -9));
+      model = model.update(next) as ConformalModel;
+    }
+    const f = model.predict(2);
+    const width = f.intervals[0]!.upper[0]! - f.mean[0]!;
+    expect(width).toBeGreaterThan(width0 * 3);
+    expect(width).toBeLessThanOrEqual(width0 * 4 + 1e-9); // capped
+    expect(f.intervals[1]!.upper[0]!).toBeGreaterThanOrEqual(f.intervals[0]!.upper[0]!);
+    const reloaded = await loadModel(JSON.parse(JSON.stringify(model.toArtefact())));
+    expect(reloaded.predict(2)).toEqual(f);
+    // A static table (rate 0) never moves.
+    const still = new ConformalModel(inner, { ...table, adaptRate: 0 }).update(new Array(24).fill(1000));
+    expect((still as ConformalModel).logScales).toEqual([0, 0]);
+  });
+
   it('round-trips through its artefact and keeps updating', async () => {
     const inner = await seasonalNaiveForecaster.fit(synthetic, { seasonLengths: [24] });
     const model = new ConformalModel(inner, conformalTable([[5, 6], [7, 8]], [80, 95], true));
