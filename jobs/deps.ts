@@ -4,7 +4,8 @@ import type { PrescaleConfig } from '../src/config/schema.js';
 import type { MetricsStore, MetricPoint } from '../src/metrics/metrics-store.js';
 import type { StateStore } from '../src/state/state-store.js';
 import type { ClusterActuator, LeadTimeObserver } from '../src/cluster/cluster.js';
-import type { CalendarEffect } from '../src/scaling/calendar-types.js';
+import type { CalendarEntry } from '../src/scaling/calendar.js';
+import type { FetchLike } from '../src/scaling/self-healing.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
@@ -36,12 +37,14 @@ export interface JobDeps {
   models: ModelRepository;
   /** Fits the champion for a series (backtest-based selection). */
   train: (series: RegularSeries, options: FitOptions & { target: string; preferred: string }) => Promise<TrainedChampion>;
-  /** Calendar effects on a target over [from, to). */
-  calendarEffects: (target: string, from: number, to: number) => Promise<CalendarEffect[]>;
+  /** Calendar entries (known events) for a target, from the shared calendar store. */
+  calendarEntries: (target: string) => Promise<CalendarEntry[]>;
   /** Live metrics to write at `at` (metrics.k8s.io in a cluster, the replayed trace in the demo). */
   collect: (at: number) => Promise<MetricPoint[]>;
   /** Whether this process may change the cluster (holds the Lease). Others plan and record only. */
   isLeader: () => boolean;
   /** Measured lead times (pod created -> Ready, node created -> Ready); configured values until enough exist. */
   leadTimes?: LeadTimeObserver;
+  /** HTTP for service checks (default global fetch). */
+  fetch?: FetchLike;
 }

@@ -14,7 +14,8 @@ import { createMetricsStore } from './metrics/create-store.js';
 import type { MetricPoint, MetricsStore } from './metrics/metrics-store.js';
 import { createRedisStateStore, type StateStore } from './state/state-store.js';
 import type { ClusterActuator, LeadTimeObserver } from './cluster/cluster.js';
-import type { CalendarEffect } from './scaling/calendar-types.js';
+import type { CalendarStore } from './scaling/calendar-store.js';
+import { createRedisCalendarStore } from './scaling/redis-calendar-store.js';
 import type { JobDeps } from '../jobs/deps.js';
 
 export interface RuntimeOptions {
@@ -24,13 +25,15 @@ export interface RuntimeOptions {
   /** Folder of model artefacts. Default models/local. */
   modelsDir: string;
   collect?: (at: number) => Promise<MetricPoint[]>;
-  calendarEffects?: (target: string, from: number, to: number) => Promise<CalendarEffect[]>;
+  /** Default: the Redis calendar store under the configured prefix. */
+  calendar?: CalendarStore;
   isLeader?: () => boolean;
   leadTimes?: LeadTimeObserver;
 }
 
 export interface Runtime {
   deps: JobDeps;
+  calendar: CalendarStore;
   redis: Redis;
   store: MetricsStore;
   state: StateStore;
@@ -48,6 +51,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     throw error;
   }
   const state = createRedisStateStore(redis, config.redis.prefix);
+  const calendar = options.calendar ?? createRedisCalendarStore(redis, { prefix: config.redis.prefix, onInvalid: (id, error) => options.logger.warn({ id, err: (error as Error).message }, 'invalid calendar entry skipped') });
   const horizonSteps = Math.ceil(config.horizon / config.step);
   const deps: JobDeps = {
     config,
@@ -65,13 +69,14 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
         ...(explicit ? { candidates: [fit.preferred], baseline: false } : {}),
       });
     },
-    calendarEffects: options.calendarEffects ?? (async () => []),
+    calendarEntries: (target) => calendar.list(target),
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
     ...(options.leadTimes ? { leadTimes: options.leadTimes } : {}),
   };
   return {
     deps,
+    calendar,
     redis,
     store,
     state,

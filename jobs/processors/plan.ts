@@ -5,6 +5,9 @@ import type { LiveMetrics, ModelHealth, TickResult } from '../../src/scaling/eng
 import { planTick } from '../../src/scaling/planner.js';
 import type { JobDeps } from '../deps.js';
 import { leadTimeLookup } from '../lead-times.js';
+import { selfHeal } from '../self-heal.js';
+import { calendarEffectsForTick } from '../../src/scaling/calendar.js';
+import { interventionFromDecision } from '../../src/scaling/learned-actions.js';
 import type { JobPayload } from '../queues.js';
 
 export interface PlanResult {
@@ -42,14 +45,15 @@ export function planProcessor(deps: JobDeps) {
     const podLeadMs = podLead.ms;
     const windowEnd = at + podLeadMs + deps.config.schedule.plan + step;
 
-    const [workload, points, state, info, calendar, liveLoad] = await Promise.all([
+    const [workload, points, state, info, entries, liveLoad] = await Promise.all([
       deps.cluster.getWorkload(ref),
       deps.store.readForecast(id, at - step, windowEnd + step),
       deps.state.getScalingState(id),
       deps.state.getModelInfo(id),
-      deps.calendarEffects(id, at, windowEnd),
+      deps.calendarEntries(id),
       deps.store.latest({ measurement: target.load.measurement, field: target.load.field, tags: target.load.tags, at, lookbackMs: LIVE_STALENESS_STEPS * step }),
     ]);
+    const calendar = calendarEffectsForTick(entries, id, at, windowEnd - at);
     // The forecast step that contains `at` starts at or before it: keep it so the window starts now.
     const forecast = forecastFromPoints(points.filter((p) => p.time + step > at), step);
     const live: LiveMetrics = { load: liveLoad ? liveLoad.value : null, at: liveLoad ? liveLoad.time : at };
@@ -81,7 +85,18 @@ export function planProcessor(deps: JobDeps) {
     const mayApply = change && !target.forecastOnly && deps.isLeader();
     if (mayApply) await deps.cluster.scaleWorkload(ref, result.desiredReplicas);
     const decision = { ...result.decision, target: id, time: at, loop, applied: mayApply, previousReplicas: workload.desiredReplicas };
-    if (podLead.source === 'measured') decision.notes = [decision.notes, `pod lead time ${podLead.description}`].filter(Boolean).join('; ');
+    const notes = [decision.notes];
+    if (podLead.source === 'measured') notes.push(`pod lead time ${podLead.description}`);
+    if (loop === 'reactive' && target.serviceCheck) {
+      const healing = await selfHeal(deps, target, workload);
+      notes.push(healing.reason);
+      decision.inputs = { ...decision.inputs, checkFailures: healing.state.consecutiveFailures, redeployed: healing.action === 'redeploy' ? 1 : 0, ...(healing.alert ? { alertRedeployBudget: 1 } : {}) };
+    }
+    const joined = notes.filter(Boolean).join('; ');
+    if (joined) decision.notes = joined;
+    // Reactive scale-ups are remembered: recurring ones become suggested calendar floors (train job).
+    const intervention = interventionFromDecision(decision);
+    if (intervention && mayApply) await deps.state.addIntervention(intervention);
     if (change && !mayApply) decision.notes = [decision.notes, target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied'].filter(Boolean).join('; ');
     await deps.state.setScalingState(id, result.state);
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });

@@ -3,6 +3,8 @@ import { findTarget, targetId } from '../../src/config/targets.js';
 import type { ModelInfo } from '../../src/state/state-store.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
+import { calendarFeatures } from '../../src/scaling/calendar.js';
+import { alreadyCovered, learnedFeature, suggestCalendarFloors } from '../../src/scaling/learned-actions.js';
 import type { JobPayload } from '../queues.js';
 
 const DAY_MS = 86_400_000;
@@ -39,9 +41,15 @@ export function trainProcessor(deps: JobDeps) {
       deps.logger.info({ target: id, historyDays }, 'not enough history to train');
       return { target: id, kind: 'none', version: null, points, historyDays };
     }
+    // Known events and learned recurring interventions are offered to the forecasters as features.
+    const [entries, interventions] = await Promise.all([deps.calendarEntries(id), deps.state.listInterventions(id)]);
+    const suggestions = suggestCalendarFloors(interventions, at).filter((s) => !alreadyCovered(s, entries));
+    await deps.state.setSuggestions(id, suggestions);
+    const calendar = [...calendarFeatures(entries, id), ...(suggestions.length > 0 ? [learnedFeature(suggestions, id)] : [])];
     const champion = await deps.train(history, {
       target: id,
       preferred: target.model,
+      calendar,
       onProgress: (fraction, message) => void job.updateProgress({ fraction: 0.05 + 0.9 * fraction, message: message ?? 'training' }),
     });
     const artefact = champion.model.toArtefact();

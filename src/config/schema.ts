@@ -64,6 +64,19 @@ export const targetSchema = z
     quantile: z.number().min(50).max(99).default(90),
     /** plan and record only, never apply. */
     forecastOnly: z.boolean().default(false),
+    /**
+     * Self-healing service check, run by the reactive loop: an HTTP probe (2xx/3xx = healthy) when `url` is
+     * set, else the ready ratio of the workload's pods. Failing `failureThreshold` times in a row redeploys.
+     */
+    serviceCheck: z
+      .object({
+        url: z.string().url().optional(),
+        minReadyRatio: z.number().gt(0).lte(1).default(0.6),
+        failureThreshold: z.number().int().min(1).default(3),
+        timeout: duration.default('2s'),
+      })
+      .strict()
+      .optional(),
     /** Forecaster choice: auto = champion by backtest. */
     model: z.enum(['auto', 'hw', 'lstm', 'snaive']).default('auto'),
   })

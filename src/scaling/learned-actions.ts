@@ -22,7 +22,8 @@ export interface ReactiveIntervention {
 
 /** The intervention a decision records, or null when it is not a reactive scale-up. */
 export function interventionFromDecision(decision: ScalingDecision): ReactiveIntervention | null {
-  if (!decision.rule.startsWith('reactive:') || decision.desiredReplicas <= decision.previousReplicas) return null;
+  // The breach may be the cause behind a policy stage ("step limit +5; wanted 15 by reactive: ...").
+  if (!/(^|by )reactive:/.test(decision.rule) || decision.desiredReplicas <= decision.previousReplicas) return null;
   return { target: decision.target, time: decision.time, fromReplicas: decision.previousReplicas, toReplicas: decision.desiredReplicas, rule: decision.rule };
 }
 

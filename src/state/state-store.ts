@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { TargetScalingState } from '../scaling/engine.js';
 import type { NodePoolScalingState } from '../scaling/node-pool.js';
+import type { ReactiveIntervention, SuggestedFloor } from '../scaling/learned-actions.js';
+import type { HealingState } from '../scaling/self-healing.js';
+
+/** Interventions kept per target (a few months of reactive scale-ups; older ones fall off). */
+export const MAX_INTERVENTIONS = 2_000;
 
 /** What the latest planning tick of a target asked of its node pool. */
 export interface PlannedPods {
@@ -45,6 +50,14 @@ export interface StateStore {
   setPlannedPods(target: string, planned: PlannedPods): Promise<void>;
   getPoolState(pool: string): Promise<NodePoolScalingState | null>;
   setPoolState(pool: string, state: NodePoolScalingState): Promise<void>;
+  getHealingState(target: string): Promise<HealingState | null>;
+  setHealingState(target: string, state: HealingState): Promise<void>;
+  /** Records a reactive scale-up (newest last); keeps the latest MAX_INTERVENTIONS per target. */
+  addIntervention(intervention: ReactiveIntervention): Promise<void>;
+  listInterventions(target: string): Promise<ReactiveIntervention[]>;
+  /** Calendar floors learned from recurring interventions (replaced as a whole by each training). */
+  getSuggestions(target: string): Promise<SuggestedFloor[]>;
+  setSuggestions(target: string, suggestions: SuggestedFloor[]): Promise<void>;
 }
 
 /** Both implementations keep JSON text, so the memory store catches what would not survive Redis. */
@@ -52,6 +65,9 @@ interface JsonHashes {
   get(hash: string, field: string): Promise<string | null>;
   set(hash: string, field: string, value: string): Promise<void>;
   values(hash: string): Promise<string[]>;
+  /** Appends to a capped list (oldest dropped beyond `max`). */
+  append(list: string, value: string, max: number): Promise<void>;
+  range(list: string): Promise<string[]>;
 }
 
 function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
@@ -59,6 +75,9 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
   const modelsKey = `${prefix}:models`;
   const plannedKey = `${prefix}:planned-pods`;
   const poolsKey = `${prefix}:pools`;
+  const healingKey = `${prefix}:healing`;
+  const suggestionsKey = `${prefix}:suggestions`;
+  const interventionsKey = (target: string) => `${prefix}:interventions:${target}`;
   const read = async <T>(hash: string, field: string) => {
     const raw = await hashes.get(hash, field);
     return raw ? (JSON.parse(raw) as T) : null;
@@ -73,17 +92,29 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
     setPlannedPods: (target, planned) => hashes.set(plannedKey, target, JSON.stringify(planned)),
     getPoolState: (pool) => read<NodePoolScalingState>(poolsKey, pool),
     setPoolState: (pool, state) => hashes.set(poolsKey, pool, JSON.stringify(state)),
+    getHealingState: (target) => read<HealingState>(healingKey, target),
+    setHealingState: (target, state) => hashes.set(healingKey, target, JSON.stringify(state)),
+    addIntervention: (intervention) => hashes.append(interventionsKey(intervention.target), JSON.stringify(intervention), MAX_INTERVENTIONS),
+    listInterventions: async (target) => (await hashes.range(interventionsKey(target))).map((raw) => JSON.parse(raw) as ReactiveIntervention),
+    getSuggestions: async (target) => (await read<SuggestedFloor[]>(suggestionsKey, target)) ?? [],
+    setSuggestions: (target, suggestions) => hashes.set(suggestionsKey, target, JSON.stringify(suggestions)),
   };
 }
 
 export function createMemoryStateStore(prefix = 'prescale'): StateStore {
   const hashes = new Map<string, Map<string, string>>();
+  const lists = new Map<string, string[]>();
   const hash = (name: string) => hashes.get(name) ?? hashes.set(name, new Map()).get(name)!;
   return stateStoreOver(
     {
       get: async (name, field) => hash(name).get(field) ?? null,
       set: async (name, field, value) => void hash(name).set(field, value),
       values: async (name) => [...hash(name).values()],
+      append: async (name, value, max) => {
+        const list = [...(lists.get(name) ?? []), value];
+        lists.set(name, list.slice(-max));
+      },
+      range: async (name) => [...(lists.get(name) ?? [])],
     },
     prefix,
   );
@@ -96,6 +127,8 @@ export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateS
       get: (name, field) => redis.hget(name, field),
       set: async (name, field, value) => void (await redis.hset(name, field, value)),
       values: (name) => redis.hvals(name),
+      append: async (name, value, max) => void (await redis.multi().rpush(name, value).ltrim(name, -max, -1).exec()),
+      range: (name) => redis.lrange(name, 0, -1),
     },
     prefix,
   );
