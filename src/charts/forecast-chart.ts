@@ -1,4 +1,5 @@
 import * as Plot from '@observablehq/plot';
+import { compactTicks } from './line-chart.js';
 import { plotToSvg } from './plot-svg.js';
 
 /** One time point of a forecast-vs-actual chart. */
@@ -53,7 +54,7 @@ export function forecastChartSvg(points: readonly ForecastPoint[], options: Fore
     marginRight: 110,
     grid: true,
     x: { label: null, type: 'utc' },
-    y: { label: options.yLabel ?? null },
+    y: { label: options.yLabel ?? null, tickFormat: compactTicks(points.flatMap((p) => [p.actual ?? 0, p.hi95 ?? p.mean ?? 0])) },
     marks,
   });
 }

@@ -43,16 +43,29 @@ export function lineChartSvg(points: readonly LinePoint[], options: LineChartOpt
   if (endLabels) {
     marks.push(Plot.text(data, Plot.selectLast({ x: 'x', y: 'y', z: 'series', text: 'series', fill: 'series', dx: 4, textAnchor: 'start', ...fy })));
   }
+  if (faceted) {
+    // Facet names inside each row (top left) rather than on a right-hand axis that collides with line labels.
+    marks.push(
+      Plot.text(facetNames, { fy: (d: string) => d, text: (d: string) => d, frameAnchor: 'top-left', dx: 6, dy: 4, fontWeight: 'bold', stroke: 'white', strokeWidth: 3, fill: 'black', paintOrder: 'stroke' }),
+    );
+  }
   for (const y of options.rulesY ?? []) marks.push(Plot.ruleY([y], { stroke: '#888', strokeDasharray: '4,3' }));
   return plotToSvg({
     width: options.width ?? 720,
     height: faceted ? Math.max(rowHeight, 60 + facetNames.length * Math.round(rowHeight / 2)) : rowHeight,
-    marginRight: endLabels ? 90 : faceted ? 110 : 20,
+    marginRight: endLabels ? 100 : 20,
     grid: true,
     x: { label: options.xLabel ?? null },
-    y: { label: options.yLabel ?? null, zero: options.zero ?? false, ...(options.yDomain ? { domain: options.yDomain } : {}) },
+    y: { label: options.yLabel ?? null, zero: options.zero ?? false, tickFormat: compactTicks(points.map((p) => p.y)), ...(options.yDomain ? { domain: options.yDomain } : {}) },
     color: { type: 'categorical' },
-    ...(faceted ? { fy: { label: null, domain: facetNames } } : {}),
+    ...(faceted ? { fy: { axis: null, domain: facetNames } } : {}),
     marks,
   });
+}
+
+/** SI-prefixed ticks (6.2M) for large values, so long numbers do not overflow the left margin. */
+export function compactTicks(values: readonly number[]): string | undefined {
+  let max = 0;
+  for (const v of values) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  return max >= 1e5 ? '~s' : undefined;
 }
