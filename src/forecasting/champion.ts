@@ -28,6 +28,9 @@ export function candidatesFor(preferred: string): string[] {
   return preferred === 'auto' ? [...DEFAULT_CANDIDATES] : [preferred];
 }
 
+/** An ensemble is chosen only if its validation MASE is this share below each member's (simpler wins ties). */
+export const ENSEMBLE_MARGIN = 0.02;
+
 export interface ChampionOptions extends FitOptions {
   /** Lead steps the intervals are calibrated for (the planner's horizon, or the backtest's h). */
   horizon: number;
@@ -123,7 +126,14 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   const scored = table.filter((row) => Number.isFinite(row.mase));
   if (scored.length === 0) throw new InputError(`every candidate failed: ${notes.join('; ')}`);
   const naive = baseline ? scored.find((row) => row.name === baseline) : undefined;
-  let best = scored.reduce((a, b) => (b.mase < a.mase ? b : a));
+  // Parsimony: an ensemble must beat its best member by ENSEMBLE_MARGIN, else the member is kept.
+  const singles = scored.filter((row) => !row.name.includes('+'));
+  const eligible = scored.filter((row) => {
+    if (!row.name.includes('+')) return true;
+    const members = singles.filter((s) => row.name.split('+').includes(s.name));
+    return members.every((m) => row.mase < (1 - ENSEMBLE_MARGIN) * m.mase);
+  });
+  let best = eligible.reduce((a, b) => (b.mase < a.mase ? b : a));
   if (naive && best !== naive && !(best.mase < naive.mase)) best = naive;
   if (naive && best === naive && scored.length > 1) notes.push(`no candidate beat ${baseline} in validation: ${baseline} kept`);
   const winner = runs.find((run) => run.name === best.name)!;
