@@ -147,11 +147,13 @@ export function estimateEts(y: ArrayLike<number>, spec: EtsSpec, options: Estima
     let best = { x: [] as number[], f: Infinity };
     for (const start of starts) {
       const x0 = encode(fillStart(start, layout), layout);
-      const r = starts.length > 1 ? nelderMead(objective, x0, { maxEvaluations: (options.scoutEvaluationsPerDim ?? 15) * layout.dim, step: 0.7 }) : { x: x0, f: objective(x0), evaluations: 1 };
+      const r = starts.length > 1 ? nelderMead(objective, x0, { maxEvaluations: (options.scoutEvaluationsPerDim ?? 15) * layout.dim, step: 0.7, xTolerance: 1e-2 }) : { x: x0, f: objective(x0), evaluations: 1 };
       evaluations += r.evaluations;
       if (r.f < best.f) best = { x: r.x, f: r.f };
     }
-    const r = nelderMead(objective, best.x, { maxEvaluations: (options.refineEvaluationsPerDim ?? 60) * layout.dim, step: 0.3, fTolerance: 1e-6 });
+    // Tolerances: 1e-7 of -2logL (a few hundredths for n in the thousands, far below what AICc can tell
+    // apart) and 1e-3 in the logit space (a change in alpha of under 0.0003).
+    const r = nelderMead(objective, best.x, { maxEvaluations: (options.refineEvaluationsPerDim ?? 60) * layout.dim, step: 0.3, fTolerance: 1e-7, xTolerance: 1e-3 });
     evaluations += r.evaluations;
     if (r.f <= best.f) best = { x: r.x, f: r.f };
     params = decode(best.x, layout);

@@ -9,9 +9,9 @@ export interface NelderMeadOptions {
   /** Initial step along each axis. Default 0.5 (in the transformed space). */
   step?: number;
   maxEvaluations?: number;
-  /** Stop when the simplex's function values span less than this (absolute). */
+  /** Converged when the simplex's function values span less than fTolerance * (1 + |best|)... */
   fTolerance?: number;
-  /** Stop when the simplex is smaller than this along every axis. */
+  /** ...and the simplex is smaller than xTolerance along every axis (or a thousandth of it alone). */
   xTolerance?: number;
 }
 
@@ -27,7 +27,7 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], options: Ne
   const step = options.step ?? 0.5;
   const maxEvaluations = options.maxEvaluations ?? 200 * d;
   const fTol = options.fTolerance ?? 1e-8;
-  const xTol = options.xTolerance ?? 1e-6;
+  const xTol = options.xTolerance ?? 1e-4;
   const alpha = 1;
   const beta = 1 + 2 / d;
   const gamma = 0.75 - 1 / (2 * d);
@@ -61,11 +61,7 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], options: Ne
     const spread = values[d]! - values[0]!;
     let size = 0;
     for (let i = 1; i <= d; i++) for (let j = 0; j < d; j++) size = Math.max(size, Math.abs(simplex[i]![j]! - simplex[0]![j]!));
-    if (spread <= fTol * (1 + Math.abs(values[0]!)) && size <= xTol * 10) {
-      converged = true;
-      break;
-    }
-    if (size <= xTol) {
+    if ((spread <= fTol * (1 + Math.abs(values[0]!)) && size <= xTol) || size <= xTol * 1e-3) {
       converged = true;
       break;
     }
