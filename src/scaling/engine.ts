@@ -74,10 +74,12 @@ export interface TargetScalingState {
   /** Until when reactive mode holds (epoch ms), after a breach. */
   reactiveUntil: number | null;
   /**
-   * Recent ratios of observed load to the forecast quantile for the same moment (newest last): the
-   * planner's online calibration of its headroom. Optional so states written before it still load.
+   * Recent ratios of observed load to the load the plan sized for that moment one pod lead time earlier
+   * (newest last): the planner's online calibration of its headroom. Optional so older states still load.
    */
   calibration?: number[];
+  /** Load each recent planning tick sized for (before headroom), kept for one pod lead time and a little more. */
+  planned?: { time: number; load: number }[];
   /** The planner's level correction: smoothed live load / forecast mean, and when it was last updated (epoch ms). */
   level?: { ratio: number; at: number };
 }

@@ -90,7 +90,7 @@ export function plannerOptions(input: PlannerOptionsInput = {}): PlannerOptions 
 }
 
 export function initialScalingState(): TargetScalingState {
-  return { mode: 'reactive', recommendations: [], changes: [], reactiveUntil: null, calibration: [] };
+  return { mode: 'reactive', recommendations: [], changes: [], reactiveUntil: null, calibration: [], planned: [] };
 }
 
 /** A planTick bound to options (the simulator and benchmarks tune them; the service uses the defaults). */
@@ -360,12 +360,22 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   }
   record('replicasAhead', replicasAhead);
 
-  // Calibration: how the forecast's quantile for this moment compares with the load that came.
+  // Calibration: how the load that came compares with what the plan made one pod lead time ago sized for
+  // this moment (the window's quantile, before headroom): the whole pipeline's error, window and level
+  // correction included, so the headroom makes the capacity hold the load `coverage` percent of the time.
   let calibration = state.calibration ?? [];
-  if (input.loop === 'plan' && load !== null && forecastNow && forecastNow.peakQuantile > 0) {
-    const ratio = Math.min(load / forecastNow.peakQuantile, 10);
-    calibration = [...calibration, Math.round(ratio * 1e4) / 1e4].slice(-options.calibrationSamples);
-    record('calibrationRatio', ratio);
+  let planned = state.planned ?? [];
+  if (input.loop === 'plan') {
+    const basis = [...planned].reverse().find((p) => p.time <= now - input.podLeadMs);
+    if (load !== null && basis && basis.load > 0) {
+      const ratio = Math.min(load / basis.load, 10);
+      calibration = [...calibration, Math.round(ratio * 1e4) / 1e4].slice(-options.calibrationSamples);
+      record('calibrationRatio', ratio);
+    }
+    if (window && !window.invalid && window.points > 0) planned = [...planned, { time: now, load: Math.round(window.peakQuantile * 1e4) / 1e4 }];
+    const keep = now - input.podLeadMs - 2 * intervalMs;
+    const firstKept = planned.findIndex((p) => p.time >= keep);
+    planned = firstKept <= 0 ? planned : planned.slice(firstKept - 1);
   }
   let nextLevel = state.level;
   if (input.loop === 'plan' && options.levelTimeConstantMs > 0 && load !== null && forecastNow && forecastNow.peakMean > 0) {
@@ -381,6 +391,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
       changes: desired !== current ? [...state.changes, { time: now, from: current, to: desired }] : state.changes,
       reactiveUntil,
       calibration,
+      planned,
       ...(nextLevel ? { level: nextLevel } : {}),
     },
     now,

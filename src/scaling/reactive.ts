@@ -17,13 +17,13 @@ export interface ReactiveOptions {
   upperBoundMargin: number;
   /** HPA tolerance: the formula changes nothing while |ratio - 1| <= tolerance (0.1 like Kubernetes). */
   tolerance: number;
-  /** Reactive mode holds this long after the last breach, ms, before the forecast may take over again. */
+  /** Reactive mode holds this long after the last breach, ms, before the forecast may take over again (one 5-minute step). */
   holdMs: number;
   /** On an SLO breach without a utilisation signal, grow by this percent of current replicas (at least +1). */
   sloStepPercent: number;
 }
 
-export const DEFAULT_REACTIVE: ReactiveOptions = { utilizationMargin: 0.1, loadSaturation: 1, upperBoundMargin: 0.05, tolerance: 0.1, holdMs: 600_000, sloStepPercent: 20 };
+export const DEFAULT_REACTIVE: ReactiveOptions = { utilizationMargin: 0.1, loadSaturation: 1, upperBoundMargin: 0.05, tolerance: 0.1, holdMs: 300_000, sloStepPercent: 20 };
 
 export type BreachSignal = 'load' | 'cpu' | 'memory' | 'slo' | 'forecast-bound';
 

@@ -108,6 +108,6 @@ describe('planTick on real traces', () => {
     expect(result.decision.notes).toContain('breaches: load, forecast-bound');
     // The HPA formula, limited by the step policy (4 pods or 100% per 15 s): 5 -> 10.
     expect(result.desiredReplicas).toBe(10);
-    expect(result.state.reactiveUntil).toBe(now + 600_000);
+    expect(result.state.reactiveUntil).toBe(now + 300_000);
   });
 });

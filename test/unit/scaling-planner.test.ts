@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TickInput, TickResult } from '../../src/scaling/engine.js';
 import { createPlanner, planTick } from '../../src/scaling/planner.js';
+import { DEFAULT_POLICY } from '../../src/scaling/policy.js';
 import { baseInput, makeTarget, syntheticForecast } from '../support/scaling-fixtures.js';
 
 const MIN = 60_000;
@@ -63,7 +64,7 @@ describe('planTick, synthetic cases', () => {
     expect(results[0]!.desiredReplicas).toBe(6);
     expect(results[0]!.decision.rule).toBe('reactive: cpu 93% > 90%');
     expect(results[0]!.decision.mode).toBe('reactive');
-    expect(results[0]!.state.reactiveUntil).toBe(baseInput().now + 600_000);
+    expect(results[0]!.state.reactiveUntil).toBe(baseInput().now + 300_000);
     expect(results[1]!.decision.mode).toBe('reactive');
     expect(results[1]!.decision.notes).toContain('reactive after a breach');
     // After the hold, the forecast is trusted again.
@@ -159,16 +160,21 @@ describe('planTick, synthetic cases', () => {
     const t0 = baseInput().now;
     const high = (i: number) => syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 1000, 50);
     const low = (i: number) => syntheticForecast(t0 + (i - 1) * MIN, MIN, 30, 200, 10);
-    const results = run([
-      (i) => ({ forecast: high(i), live: { load: 1000, at: t0 + i * MIN }, workload: { desiredReplicas: 11, readyReplicas: 11, rolloutInProgress: false } }),
-      (i) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
-      (i) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
-      (i) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
-      (i) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
-    ]);
-    expect(results.map((r) => r.desiredReplicas)).toEqual([11, 11, 5, 3, 3]);
-    expect(results[1]!.decision.rule).toBe('scale-down stabilisation 120s holds 11; wanted 3 by forecast P90 210 over 150s lead / 100 per replica + 2% headroom (interval width)');
-    expect(results[2]!.decision.rule).toMatch(/^step limit -6; wanted 3 by forecast P90 210/);
+    const ticks = [
+      (i: number) => ({ forecast: high(i), live: { load: 1000, at: t0 + i * MIN }, workload: { desiredReplicas: 11, readyReplicas: 11, rolloutInProgress: false } }),
+      (i: number) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
+      (i: number) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
+      (i: number) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
+      (i: number) => ({ forecast: low(i), live: { load: 200, at: t0 + i * MIN } }),
+    ];
+    // Defaults: a 1-minute window (one planning tick), at most 50% fewer per minute.
+    const results = run(ticks);
+    expect(results.map((r) => r.desiredReplicas)).toEqual([11, 5, 3, 3, 3]);
+    expect(results[1]!.decision.rule).toMatch(/^step limit -6; wanted 3 by forecast P90 210/);
+    // A 2-minute window holds the high recommendation one tick longer.
+    const slow = run(ticks, createPlanner({ policy: { scaleDown: { ...DEFAULT_POLICY.scaleDown, stabilizationMs: 120_000 } } }));
+    expect(slow.map((r) => r.desiredReplicas)).toEqual([11, 11, 5, 3, 3]);
+    expect(slow[1]!.decision.rule).toBe('scale-down stabilisation 120s holds 11; wanted 3 by forecast P90 210 over 150s lead / 100 per replica + 2% headroom (interval width)');
     // Live load still high: the forecast alone does not scale in.
     const lowNoBounds = { ...low(0), intervals: [] };
     const disagree = planTick(baseInput({ forecast: lowNoBounds, live: { load: 1000, at: t0 }, workload: { desiredReplicas: 11, readyReplicas: 11, rolloutInProgress: false } }));
@@ -222,7 +228,9 @@ describe('planTick, synthetic cases', () => {
       (input) => noLevel({ ...input, state: input.state ? JSON.parse(JSON.stringify(input.state)) : null }),
     );
     const last = results[results.length - 1]!;
-    expect(last.state.calibration).toHaveLength(40);
+    // One ratio per tick from the first that has a plan made a pod lead time (90 s) earlier.
+    expect(last.state.calibration).toHaveLength(38);
+    expect(last.state.planned!.length).toBeLessThanOrEqual(5);
     expect(last.state.calibration![0]).toBeCloseTo(460 / 440, 4);
     // The P90 was short by 4.5% every time: the headroom follows.
     expect(last.decision.inputs.headroom).toBeCloseTo(460 / 440 - 1, 3);
