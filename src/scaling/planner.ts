@@ -38,6 +38,8 @@ export interface PlannerOptions {
   planIntervalMs: number;
   /** Live floor margin: never below ceil(live load x (1 + this) / capacity per replica). 0.05 = 5%. */
   liveMargin: number;
+  /** Live metrics older than this (LiveMetrics.at before now minus this), ms, count as unknown. */
+  maxLiveAgeMs: number;
   /** A forecast above this many times max(recent peak, live load) is capped there and noted. */
   explosionFactor: number;
   /** Calibration ratios kept in the state (one per planning tick with live load and a forecast). */
@@ -60,6 +62,7 @@ export interface PlannerOptions {
 export const DEFAULT_PLANNER: PlannerOptions = {
   planIntervalMs: 60_000,
   liveMargin: 0.05,
+  maxLiveAgeMs: 600_000,
   explosionFactor: 3,
   calibrationSamples: 240,
   levelTimeConstantMs: 900_000,
@@ -147,10 +150,12 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   const intervalMs = input.planIntervalMs ?? options.planIntervalMs;
   const windowEnd = now + input.podLeadMs + intervalMs;
 
-  // Live metrics: unknown stays unknown, never guessed.
-  const load = sanitize('load', input.live.load, notes);
-  const cpu = sanitize('cpu utilisation', input.live.cpuUtilization, notes);
-  const memory = sanitize('memory utilisation', input.live.memoryUtilization, notes);
+  // Live metrics: unknown stays unknown, never guessed; stale counts as unknown.
+  const stale = now - input.live.at > options.maxLiveAgeMs;
+  if (stale) notes.push(`live metrics ${Math.round((now - input.live.at) / 1000)} s old treated as unknown`);
+  const load = stale ? null : sanitize('load', input.live.load, notes);
+  const cpu = stale ? null : sanitize('cpu utilisation', input.live.cpuUtilization, notes);
+  const memory = stale ? null : sanitize('memory utilisation', input.live.memoryUtilization, notes);
   if (load === null && input.live.load === null) notes.push('live load unknown');
   record('liveLoad', load);
   record('cpuUtilization', cpu);
@@ -245,7 +250,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
       load,
       cpuUtilization: cpu,
       memoryUtilization: memory,
-      sloBreached: input.live.sloBreached === true,
+      sloBreached: !stale && input.live.sloBreached === true,
       readyReplicas: ready,
       currentReplicas: current,
       capacityPerReplica: cap,

@@ -93,6 +93,14 @@ describe('planTick, synthetic cases', () => {
     expect(planTick(baseInput({ forecast: high, live: { load: null, at: baseInput().now } })).desiredReplicas).toBe(9);
   });
 
+  it('synthetic: stale live metrics count as unknown', () => {
+    const low = syntheticForecast(baseInput().now - MIN, MIN, 30, 100, 10);
+    const r = planTick(baseInput({ forecast: low, live: { load: 100, cpuUtilization: 2, at: baseInput().now - 11 * MIN } }));
+    expect(r.desiredReplicas).toBe(5);
+    expect(r.decision.notes).toContain('live metrics 660 s old treated as unknown');
+    expect(r.decision.rule).toBe('live load unknown: no scale-in below 5');
+  });
+
   it('synthetic: a negative live load is clamped to 0 and noted', () => {
     const r = planTick(baseInput({ live: { load: -50, at: baseInput().now } }));
     expect(r.decision.notes).toContain('negative live load -50 clamped to 0');
