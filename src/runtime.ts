@@ -43,6 +43,7 @@ export interface Runtime {
 /** Connects to Redis and InfluxDB (clear errors naming the address when either is down) and wires the deps. */
 export async function createRuntime(config: PrescaleConfig, options: RuntimeOptions): Promise<Runtime> {
   const redis = await connectRedis(config.redis.url);
+  redis.on('error', (error: Error) => options.logger.warn({ redis: config.redis.url.replace(/\/\/[^@]*@/, '//'), err: error.message }, 'redis connection problem; reconnecting'));
   const store = createMetricsStore(config.influx, options.logger);
   try {
     await store.ensureReady();

@@ -19,19 +19,30 @@ export function createRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true });
 }
 
-/** Connects and PINGs within `timeoutMs`; throws a ServiceError naming the address otherwise. */
+/** Reconnect delays once running: quick at first, at most 2 s, for as long as it takes. */
+const reconnect = (attempt: number) => Math.min(attempt * 200, 2_000);
+
+/**
+ * Connects and PINGs within `timeoutMs`; throws a retryable ServiceError naming the address otherwise. Once
+ * connected, the client reconnects by itself after an outage (commands wait, as BullMQ requires).
+ */
 export async function connectRedis(url: string, timeoutMs = 5_000): Promise<Redis> {
-  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
-  const failure = new Promise<never>((_, reject) => {
-    const timer = setTimeout(() => reject(new ServiceError('redis', redisAddress(url), `no answer within ${timeoutMs} ms (is redis-server running? try "npm run services:start")`)), timeoutMs);
-    timer.unref();
-  });
+  const address = redisAddress(url);
+  // No reconnect attempts while starting: a clear error now beats a silent wait.
+  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null });
+  let lastError: Error | undefined;
+  const remember = (error: Error) => void (lastError = error);
+  client.on('error', remember);
+  const hint = 'is redis-server running? "npm run services:start" starts one';
   try {
-    await Promise.race([client.connect().then(() => client.ping()), failure]);
-    return client;
+    await client.connect();
+    await client.ping();
   } catch (error) {
     client.disconnect();
-    if (error instanceof ServiceError) throw error;
-    throw new ServiceError('redis', redisAddress(url), (error as Error).message, true, { cause: error });
+    const cause = lastError ?? (error as Error);
+    throw new ServiceError('redis', address, `cannot connect (${cause.message}); ${hint}`, true, { cause });
   }
+  client.off('error', remember);
+  client.options.retryStrategy = reconnect;
+  return client;
 }
