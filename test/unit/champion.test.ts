@@ -3,7 +3,7 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { sliceSeries } from '../../src/forecasting/backtest.js';
 import { ConformalModel } from '../../src/forecasting/calibration.js';
-import { ENSEMBLE_MARGIN, championCard, selectChampion } from '../../src/forecasting/champion.js';
+import { ENSEMBLE_MARGIN, ENSEMBLE_WEIGHTS, championCard, selectChampion } from '../../src/forecasting/champion.js';
 import { EnsembleModel } from '../../src/forecasting/ensemble.js';
 import type { Forecaster } from '../../src/forecasting/forecaster.js';
 import { loadModel } from '../../src/forecasting/forecasters.js';
@@ -56,19 +56,19 @@ describe('selectChampion', () => {
     expect(result.notes.join(' ')).toMatch(/no candidate beat test-weekly/);
   });
 
-  it('scores equal-weight pairs and builds an ensemble when one wins', async () => {
+  it('scores weighted pairs and builds an ensemble only when it beats its members by a margin', async () => {
     const result = await selectChampion(taxi, { horizon: 48, candidates: ['test-daily', 'test-weekly'], baseline: false });
     const names = result.table.map((row) => row.name);
-    expect(names).toEqual(expect.arrayContaining(['test-daily', 'test-weekly', 'test-daily+test-weekly']));
-    const mase = (name: string) => result.table.find((row) => row.name === name)!.mase;
-    const pair = mase('test-daily+test-weekly');
-    const singleBest = Math.min(mase('test-daily'), mase('test-weekly'));
-    // The pair wins only by a clear margin over its best member (parsimony), else the member does.
-    if (pair < (1 - ENSEMBLE_MARGIN) * singleBest) {
-      expect(result.kind).toBe('test-daily+test-weekly');
-      expect((result.model as ConformalModel).inner).toBeInstanceOf(EnsembleModel);
-    } else {
-      expect(result.backtestMase).toBe(singleBest);
+    const pairs = ENSEMBLE_WEIGHTS.map((w) => (w === 0.5 ? 'test-daily+test-weekly' : `test-daily*${w}+test-weekly*${1 - w}`));
+    expect(names).toEqual(expect.arrayContaining(['test-daily', 'test-weekly', ...pairs]));
+    const singleBest = Math.min(...result.table.filter((row) => !row.name.includes('+')).map((row) => row.mase));
+    // Both candidates are members of every pair: a pair must beat the better one by the margin.
+    const eligible = result.table.filter((row) => !row.name.includes('+') || row.mase < (1 - ENSEMBLE_MARGIN) * singleBest);
+    expect(result.backtestMase).toBe(Math.min(...eligible.map((row) => row.mase)));
+    if (result.kind.includes('+')) {
+      const inner = (result.model as ConformalModel).inner as EnsembleModel;
+      expect(inner).toBeInstanceOf(EnsembleModel);
+      expect(inner.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     }
     // Whatever won, the stored artefact loads back to the same forecasts.
     const loaded = await loadModel(JSON.parse(JSON.stringify(result.model.toArtefact())));
