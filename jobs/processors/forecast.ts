@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { findTarget, targetId } from '../../src/config/targets.js';
 import type { FittedModel } from '../../src/forecasting/forecaster.js';
 import type { JobDeps } from '../deps.js';
@@ -19,12 +19,8 @@ export function forecastProcessor(deps: JobDeps) {
   const cache = new Map<string, { version: number; model: FittedModel }>();
   return async (job: Job<JobPayload<'forecast'>>): Promise<ForecastResult> => {
     const { at } = job.data;
-    let target;
-    try {
-      target = findTarget(deps.config, job.data.target);
-    } catch (error) {
-      throw new UnrecoverableError((error as Error).message);
-    }
+    // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
+    const target = findTarget(deps.config, job.data.target);
     const id = targetId(target);
     const info = await deps.state.getModelInfo(id);
     if (!info || info.kind === 'none') return { target: id, model: null, points: 0 };

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { findNodePool, targetId } from '../../src/config/targets.js';
 import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { planNodePool, type PodDemand } from '../../src/scaling/node-pool.js';
@@ -26,12 +26,8 @@ export function planPoolProcessor(deps: JobDeps) {
   const leadTimes = leadTimeLookup(deps);
   return async (job: Job<JobPayload<'plan-pool'>>): Promise<PlanPoolResult> => {
     const { at } = job.data;
-    let pool;
-    try {
-      pool = findNodePool(deps.config, job.data.pool);
-    } catch (error) {
-      throw new UnrecoverableError((error as Error).message);
-    }
+    // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
+    const pool = findNodePool(deps.config, job.data.pool);
     const targets = deps.config.targets.filter((t) => t.nodePool === pool.name);
     const demands: PodDemand[] = await Promise.all(
       targets.map(async (t) => {

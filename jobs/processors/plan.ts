@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { findNodePool, findTarget, targetId } from '../../src/config/targets.js';
 import { forecastFromPoints } from '../../src/forecasting/stored-forecast.js';
 import type { LiveMetrics, ModelHealth, TickResult } from '../../src/scaling/engine.js';
@@ -31,12 +31,8 @@ export function planProcessor(deps: JobDeps) {
   const leadTimes = leadTimeLookup(deps);
   return async (job: Job<JobPayload<'plan'>>): Promise<PlanResult> => {
     const { at, loop } = job.data;
-    let target;
-    try {
-      target = findTarget(deps.config, job.data.target);
-    } catch (error) {
-      throw new UnrecoverableError((error as Error).message);
-    }
+    // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
+    const target = findTarget(deps.config, job.data.target);
     const id = targetId(target);
     const ref = { namespace: target.namespace, name: target.name, kind: target.kind };
     const step = deps.config.step;

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { findTarget, targetId } from '../../src/config/targets.js';
 import type { ModelInfo } from '../../src/state/state-store.js';
 import type { JobDeps } from '../deps.js';
@@ -23,12 +23,8 @@ export interface TrainResult {
 export function trainProcessor(deps: JobDeps) {
   return async (job: Job<JobPayload<'train'>>): Promise<TrainResult> => {
     const { at } = job.data;
-    let target;
-    try {
-      target = findTarget(deps.config, job.data.target);
-    } catch (error) {
-      throw new UnrecoverableError((error as Error).message);
-    }
+    // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
+    const target = findTarget(deps.config, job.data.target);
     const id = targetId(target);
     await job.updateProgress({ fraction: 0, message: 'reading history' });
     const history = await readHistory(deps.store, target.load, at - deps.config.history, at, deps.config.step);
