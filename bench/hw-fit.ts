@@ -4,7 +4,7 @@
  * h = 1 hour and 1 day. Prints MASE, raw interval coverage and fit time against statsmodels' numbers parsed
  * from EVALUATION.md. Run: npx tsx bench/hw-fit.ts [trace-name-substring]
  *
- * Fit time: the best of three fits (JIT warm), wall clock and process CPU time; the machine is shared, so
+ * Fit time: the best of five fits (JIT warm), wall clock and process CPU time; the machine is shared, so
  * look at the CPU column when the load average is high.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -70,7 +70,7 @@ for (const file of files) {
   let model = fitHoltWinters(train);
   let wall = Infinity;
   let cpu = Infinity;
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < 5; rep++) {
     const w0 = performance.now();
     const c0 = cpuMs();
     model = fitHoltWinters(train);

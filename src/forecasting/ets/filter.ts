@@ -146,11 +146,12 @@ export function etsFilter(
         if (strict) break;
       }
       if (base > 0 && a > 0 && b > 0) {
-        const S = a * b;
-        level = base + (alpha * e) / S;
-        trend = phi * trend + (beta * e) / S;
-        s0[i0] = a + (g0 * e) / (base * b);
-        s1[i1] = b + (g1 * e) / (base * a);
+        // q = e / (base*a*b): one division serves all four updates (e/S = q*base, e/(base*b) = q*a, ...).
+        const q = e / structural;
+        level = base + alpha * q * base;
+        trend = phi * trend + beta * q * base;
+        s0[i0] = a + g0 * q * a;
+        s1[i1] = b + g1 * q * b;
       } else {
         level = base + alpha * e;
         trend = phi * trend;

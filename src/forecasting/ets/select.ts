@@ -39,8 +39,12 @@ export interface AutoEtsResult {
  * today's pattern (on the taxi trace, 8 weeks of 30-minute data forecast a day ahead better than 7 months).
  */
 export const ESTIMATION_WINDOW_MS = 8 * 7 * 86_400_000;
-/** Evaluation budget per dimension of the candidates after the first (they start from its optimum). */
-const WARM_EVALUATIONS_PER_DIM = 25;
+/** Nelder-Mead budgets per dimension: the first candidate's scouting runs and refinement, later candidates. */
+const SCOUT_EVALUATIONS_PER_DIM = 10;
+const REFINE_EVALUATIONS_PER_DIM = 30;
+const WARM_EVALUATIONS_PER_DIM = 12;
+/** Starting alphas of the first candidate: a slow and a fast level. */
+const FIRST_STARTS = [{ alpha: 0.15 }, { alpha: 0.7 }];
 
 /** Below this many points nothing is estimated: simple exponential smoothing with fixed alpha. */
 export const MIN_POINTS_TO_ESTIMATE = 10;
@@ -81,12 +85,18 @@ export function autoEts(values: ArrayLike<number>, options: AutoEtsOptions): Aut
   const window = Math.max(2 * longest, Math.round((options.estimationWindowMs ?? ESTIMATION_WINDOW_MS) / options.stepMs));
   const y = n > window ? Float64Array.from({ length: window }, (_, i) => values[n - window + i]!) : values;
   if (y !== values) notes.push(`estimated on the last ${window} points (${Math.round((window * options.stepMs) / 86_400_000)} days)`);
-  // The first candidate is searched from several starts; the others start from its optimum (their
-  // parameters mean nearly the same), which cuts the fit time by about three.
+  // The first candidate is searched from two starts; each later one starts from the optimum of the closest
+  // candidate already fitted (same error type if any, else the first): their parameters mean nearly the
+  // same, so a short refinement suffices. This cuts the evaluations by more than half.
   const fits: EtsFit[] = [];
   for (const spec of specs) {
-    const first = fits[0];
-    fits.push(first && Number.isFinite(first.aicc) ? estimateEts(y, spec, { starts: [first.params], refineEvaluationsPerDim: WARM_EVALUATIONS_PER_DIM }) : estimateEts(y, spec));
+    const admissible = fits.filter((f) => Number.isFinite(f.aicc));
+    const near = admissible.find((f) => f.spec.error === spec.error) ?? admissible[0];
+    fits.push(
+      near
+        ? estimateEts(y, spec, { starts: [near.params], refineEvaluationsPerDim: WARM_EVALUATIONS_PER_DIM })
+        : estimateEts(y, spec, { starts: FIRST_STARTS, scoutEvaluationsPerDim: SCOUT_EVALUATIONS_PER_DIM, refineEvaluationsPerDim: REFINE_EVALUATIONS_PER_DIM }),
+    );
   }
   fits.sort((a, b) => a.aicc - b.aicc);
   const best = fits[0];
