@@ -34,6 +34,27 @@ describe('artefacts written by earlier versions', () => {
   });
 });
 
+describe('a Holt-Winters champion written by store format 1 / hw format 1', () => {
+  it('loads test/fixtures/models/nasa-http and forecasts what it forecast when it was saved', async () => {
+    // Written on 2026-11-28 by selectChampion(candidates hw) + ModelStore on 5 days of nasa_http_jul1995_5min,
+    // horizon 12; the numbers below are that model's forecasts then (tolerance: 1e-9 relative).
+    const store = createModelStore({ root: join(REPO_ROOT, 'test', 'fixtures', 'models') });
+    const loaded = await store.load('nasa-http');
+    expect(loaded!.version).toBe(1);
+    expect(loaded!.model.description).toBe('conformal(ets(M,N,M)[288]+ar1)');
+    const f = loaded!.model.predict(12);
+    const expected = {
+      mean: [244.98833410336076, 244.7989746369077, 243.51892212269402, 229.07278937073107],
+      lo80: [182.5980661545934, 180.027503048053, 174.3652983443215, 165.06678953963257],
+      hi95: [339.2342195321225, 343.7854883757095, 346.73807786201456, 330.8693894721416],
+    };
+    const pick = (values: number[]) => [values[0]!, values[1]!, values[2]!, values[9]!];
+    pick(f.mean).forEach((v, i) => expect(v).toBeCloseTo(expected.mean[i]!, 6));
+    pick(f.intervals[0]!.lower).forEach((v, i) => expect(v).toBeCloseTo(expected.lo80[i]!, 6));
+    pick(f.intervals[1]!.upper).forEach((v, i) => expect(v).toBeCloseTo(expected.hi95[i]!, 6));
+  });
+});
+
 describe('ModelStore', () => {
   it('saves numbered versions with a model card and loads the promoted one', async () => {
     const store = fresh();
