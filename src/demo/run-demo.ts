@@ -61,10 +61,21 @@ async function dropDemoDatabase(config: PrescaleConfig): Promise<void> {
   if (!response.ok) throw new Error(`influxdb at ${config.influx.url}: DROP DATABASE answered ${response.status} ${await response.text()}`);
 }
 
+/**
+ * The replay runs every job through Redis and InfluxDB, so its speed is set by the number of jobs: the demo
+ * collects once a minute (the trace has a 5-minute step anyway) and runs the reactive loop every 30 s.
+ */
+export const DEMO_SCHEDULE = { collect: 60_000, reactive: 30_000 };
+
 function demoConfig(file: string, env: NodeJS.ProcessEnv): PrescaleConfig {
   const config = loadConfig(file, env);
   // The demo owns its database and queue prefix, so it never touches a real installation's data.
-  return { ...config, influx: { ...config.influx, database: `${config.influx.database}_demo` }, redis: { ...config.redis, prefix: `${config.redis.prefix}-demo` } };
+  return {
+    ...config,
+    influx: { ...config.influx, database: `${config.influx.database}_demo` },
+    redis: { ...config.redis, prefix: `${config.redis.prefix}-demo` },
+    schedule: { ...config.schedule, ...DEMO_SCHEDULE },
+  };
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
@@ -206,7 +217,7 @@ if (isMain) {
     configFile: env['PRESCALE_CONFIG'] ?? join(REPO_ROOT, 'prescale.yaml'),
     trace: env['PRESCALE_DEMO_TRACE'] ?? tracePath('nasa_http_jul1995_5min.csv'),
     backfillDays: Number(env['PRESCALE_DEMO_BACKFILL_DAYS'] ?? 7),
-    replayDays: Number(env['PRESCALE_DEMO_REPLAY_DAYS'] ?? 3),
+    replayDays: Number(env['PRESCALE_DEMO_REPLAY_DAYS'] ?? 2),
     httpPort: Number(env['PRESCALE_HTTP_PORT'] ?? 8080),
     logFile: join(REPO_ROOT, '.prescale', 'demo.log'),
   })
