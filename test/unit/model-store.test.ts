@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { REPO_ROOT, tracePath } from '../../src/core/paths.js';
 import { sliceSeries } from '../../src/forecasting/backtest.js';
+import type { ModelRepository } from '../../jobs/deps.js';
 import type { ModelArtefact } from '../../src/forecasting/forecaster.js';
 import { createModelStore } from '../../src/forecasting/model-store.js';
 import { seasonalNaiveForecaster } from '../../src/forecasting/seasonal-naive.js';
@@ -57,7 +58,8 @@ describe('a Holt-Winters champion written by store format 1 / hw format 1', () =
 
 describe('ModelStore', () => {
   it('saves numbered versions with a model card and loads the promoted one', async () => {
-    const store = fresh();
+    // It is the jobs' ModelRepository (checked by the compiler).
+    const store: ModelRepository & ReturnType<typeof fresh> = fresh();
     expect(await store.load('web')).toBeNull();
     expect(await store.save('web', await artefactWith(1000, 0.9))).toBe(1);
     const second = await store.saveVersion('web', await artefactWith(1200, 0.8), { card: '## Scores\n\n- snaive: 0.8' });
