@@ -120,7 +120,8 @@ export function aicc(neg2LogLik: number, k: number, n: number): number {
 }
 
 /** Fits one specification. Throws nothing: an inadmissible spec gets aicc = Infinity. */
-export function estimateEts(y: ArrayLike<number>, spec: EtsSpec, options: EstimateOptions = {}): EtsFit {
+export function estimateEts(values: ArrayLike<number>, spec: EtsSpec, options: EstimateOptions = {}): EtsFit {
+  const y = values instanceof Float64Array ? values : Float64Array.from(values);
   const n = y.length;
   const layout = layoutOf(spec);
   const base = heuristicInitialState(y, spec);

@@ -39,18 +39,21 @@ export interface FilterOptions {
   strict?: boolean;
   /**
    * Simulation: instead of reading y[i], draw it as `draw(mu)` from the one-step mean and write it into
-   * `y` (which must then be a Float64Array). Used for simulated prediction intervals.
+   * the values (which must then be a Float64Array). Used for simulated prediction intervals.
    */
   draw?: (mu: number) => number;
 }
 
 export function etsFilter(
-  y: ArrayLike<number>,
+  values: ArrayLike<number>,
   spec: EtsSpec,
   params: EtsParams,
   init: EtsState,
   options: FilterOptions = {},
 ): FilterResult {
+  // One element type in the hot loop: mixing number[] and Float64Array makes V8's access polymorphic
+  // and the loop up to twice as slow.
+  const y = values instanceof Float64Array ? values : Float64Array.from(values);
   const state = options.inPlace ? init : cloneState(init);
   const n = y.length;
   const fitted = options.keepFitted ? new Float64Array(n) : undefined;
@@ -85,7 +88,6 @@ export function etsFilter(
   let ok = true;
   const strict = options.strict === true;
   const draw = options.draw;
-  const out = y as Float64Array;
   let i = 0;
 
   if (!multSeason) {
@@ -95,7 +97,7 @@ export function etsFilter(
       const b = s1[i1]!;
       const structural = base + a + b;
       const mu = structural + rho * u;
-      const yi = draw ? (out[i] = draw(mu)) : y[i]!;
+      const yi = draw ? (y[i] = draw(mu)) : y[i]!;
       const e = yi - mu;
       u = yi - structural;
       if (fitted) fitted[i] = mu;
@@ -128,7 +130,7 @@ export function etsFilter(
       const b = s1[i1]!;
       const structural = base * a * b;
       const mu = structural + rho * u;
-      const yi = draw ? (out[i] = draw(mu)) : y[i]!;
+      const yi = draw ? (y[i] = draw(mu)) : y[i]!;
       const e = yi - mu;
       u = yi - structural;
       if (fitted) fitted[i] = mu;

@@ -30,7 +30,7 @@ export interface AutoEtsOptions {
 export interface AutoEtsResult {
   fit: EtsFit;
   /** Every candidate with its AICc, best first. */
-  tried: { model: string; aicc: number }[];
+  tried: { model: string; aicc: number; evaluations: number }[];
   notes: string[];
 }
 
@@ -83,20 +83,26 @@ export function autoEts(values: ArrayLike<number>, options: AutoEtsOptions): Aut
   const specs = (options.candidates ?? defaultCandidates)(periods, positive);
   const longest = periods.length > 0 ? periods[periods.length - 1]! : 0;
   const window = Math.max(2 * longest, Math.round((options.estimationWindowMs ?? ESTIMATION_WINDOW_MS) / options.stepMs));
-  const y = n > window ? Float64Array.from({ length: window }, (_, i) => values[n - window + i]!) : values;
-  if (y !== values) notes.push(`estimated on the last ${window} points (${Math.round((window * options.stepMs) / 86_400_000)} days)`);
+  const y = Float64Array.from({ length: Math.min(n, window) }, (_, i) => values[n - Math.min(n, window) + i]!);
+  if (n > window) notes.push(`estimated on the last ${window} points (${Math.round((window * options.stepMs) / 86_400_000)} days)`);
   // The first candidate is searched from two starts; each later one starts from the optimum of the closest
   // candidate already fitted (same error type if any, else the first): their parameters mean nearly the
   // same, so a short refinement suffices. This cuts the evaluations by more than half.
   const fits: EtsFit[] = [];
-  for (const spec of specs) {
+  const fitSpec = (spec: EtsSpec): void => {
     const admissible = fits.filter((f) => Number.isFinite(f.aicc));
-    const near = admissible.find((f) => f.spec.error === spec.error) ?? admissible[0];
+    const near = admissible.find((f) => f.spec.error === spec.error && f.spec.season === spec.season) ?? admissible[0];
     fits.push(
       near
         ? estimateEts(y, spec, { starts: [near.params], refineEvaluationsPerDim: WARM_EVALUATIONS_PER_DIM })
         : estimateEts(y, spec, { starts: FIRST_STARTS, scoutEvaluationsPerDim: SCOUT_EVALUATIONS_PER_DIM, refineEvaluationsPerDim: REFINE_EVALUATIONS_PER_DIM }),
     );
+  };
+  specs.forEach(fitSpec);
+  // Stepwise for the trend: only the best trendless form also gets a damped-trend try.
+  if (!options.candidates) {
+    const best = [...fits].sort((a, b) => a.aicc - b.aicc)[0];
+    if (best && Number.isFinite(best.aicc)) fitSpec({ ...best.spec, trend: 'Ad' });
   }
   fits.sort((a, b) => a.aicc - b.aicc);
   const best = fits[0];
@@ -104,19 +110,17 @@ export function autoEts(values: ArrayLike<number>, options: AutoEtsOptions): Aut
     notes.push('no candidate could be estimated: simple exponential smoothing with alpha 0.5');
     return { fit: fixedSes(values, SHORT_SERIES_ALPHA), tried: [], notes };
   }
-  return { fit: best, tried: fits.map((f) => ({ model: describeSpec(f.spec), aicc: f.aicc })), notes };
+  return { fit: best, tried: fits.map((f) => ({ model: describeSpec(f.spec), aicc: f.aicc, evaluations: f.evaluations })), notes };
 }
 
+/**
+ * The trendless candidates: additive error and season, and for positive data multiplicative ones. autoEts
+ * then tries a damped trend on the best of them (a stepwise search, as in R's forecast::ets).
+ */
 export function defaultCandidates(periods: number[], positive: boolean): EtsSpec[] {
   const season = periods.length > 0 ? 'A' : 'N';
-  const specs: EtsSpec[] = [
-    { error: 'A', trend: 'N', season, periods, ar: true },
-    { error: 'A', trend: 'Ad', season, periods, ar: true },
-  ];
-  if (positive) {
-    const mSeason = periods.length > 0 ? 'M' : 'N';
-    specs.push({ error: 'M', trend: 'N', season: mSeason, periods, ar: true }, { error: 'M', trend: 'Ad', season: mSeason, periods, ar: true });
-  }
+  const specs: EtsSpec[] = [{ error: 'A', trend: 'N', season, periods, ar: true }];
+  if (positive) specs.push({ error: 'M', trend: 'N', season: periods.length > 0 ? 'M' : 'N', periods, ar: true });
   return specs;
 }
 
