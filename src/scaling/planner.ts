@@ -393,7 +393,8 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     {
       mode,
       recommendations: [...state.recommendations, { time: now, replicas: recommended }],
-      changes: desired !== current ? [...state.changes, { time: now, from: current, to: desired }] : state.changes,
+      // A forecast-only target never applies, so nothing changed for the step limits to count.
+      changes: desired !== current && !target.forecastOnly ? [...state.changes, { time: now, from: current, to: desired }] : state.changes,
       reactiveUntil,
       calibration,
       planned,
