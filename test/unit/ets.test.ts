@@ -144,7 +144,9 @@ describe('estimation', () => {
   it('chooses a double season on NASA (daily + weekly pattern) and only a daily one with 10 days', () => {
     const full = autoEts(nasa.slice(0, NASA_TRAIN), { stepMs: STEP_5MIN });
     expect(full.fit.spec.periods).toEqual([288, 2016]);
-    expect(full.tried.length).toBeGreaterThan(1);
+    // Stepwise: the trendless forms (only additive: NASA has zeros), then a damped trend on the best.
+    expect(full.tried.map((t) => t.model).sort()).toEqual(['ets(A,Ad,A)[288,2016]+ar1', 'ets(A,N,A)[288,2016]+ar1']);
+    expect(full.notes.join(' ')).toMatch(/additive forms only/);
     expect(full.tried[0]!.aicc).toBeLessThanOrEqual(full.tried[1]!.aicc);
     const tenDays = autoEts(nasa.slice(0, 10 * 288), { stepMs: STEP_5MIN });
     expect(tenDays.fit.spec.periods).toEqual([288]);

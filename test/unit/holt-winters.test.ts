@@ -42,6 +42,8 @@ describe('holtWintersForecaster on real traces', () => {
     const model = await holtWintersForecaster.fit(head(taxi, 9984));
     const f = model.predict(48);
     expectSane(f, 48);
+    // Seven months of history: only the last 8 weeks (2688 half-hours) are fitted.
+    expect(f.notes.join(' ')).toMatch(/estimated on the last 2688 points/);
     const max = Math.max(...taxi.values.slice(0, 9984));
     expect(Math.max(...f.mean)).toBeLessThan(max);
     expect(Math.min(...f.mean)).toBeGreaterThan(0);
