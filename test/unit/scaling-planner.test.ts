@@ -220,7 +220,10 @@ describe('planTick, synthetic cases', () => {
     expect(r.decision.applied).toBe(false);
     // Plans are never applied, so repeated plans for more replicas are not step-limited by phantom changes.
     const big = syntheticForecast(baseInput().now - MIN, MIN, 30, 1500, 50);
-    const ticks = run(Array.from({ length: 3 }, () => (i: number) => ({ target: makeTarget({ forecastOnly: true }), forecast: big, recentPeakLoad: 2000, now: baseInput().now + i * MIN, workload: { desiredReplicas: 10, readyReplicas: 10, rolloutInProgress: false } })));
+    const ticks = run(
+      Array.from({ length: 3 }, () => (i: number) => ({ target: makeTarget({ forecastOnly: true }), forecast: big, recentPeakLoad: 2000, now: baseInput().now + i * MIN, workload: { desiredReplicas: 10, readyReplicas: 10, rolloutInProgress: false } })),
+      createPlanner({ levelTimeConstantMs: 0 }),
+    );
     expect(ticks.map((t) => t.desiredReplicas)).toEqual([16, 16, 16]);
     expect(ticks[2]!.state.changes).toEqual([]);
   });
