@@ -42,6 +42,7 @@ export function trainProcessor(deps: JobDeps) {
     const suggestions = suggestCalendarFloors(interventions, at).filter((s) => !alreadyCovered(s, entries));
     await deps.state.setSuggestions(id, suggestions);
     const calendar = [...calendarFeatures(entries, id), ...(suggestions.length > 0 ? [learnedFeature(suggestions, id)] : [])];
+    const started = performance.now();
     const champion = await deps.train(history, {
       target: id,
       preferred: target.model,
@@ -74,7 +75,7 @@ export function trainProcessor(deps: JobDeps) {
     };
     await deps.state.setModelInfo(info);
     await job.updateProgress({ fraction: 1, message: `trained ${champion.model.description}` });
-    deps.logger.info({ target: id, kind: champion.kind, model: champion.model.description, version, points }, 'model trained');
+    deps.logger.info({ target: id, kind: champion.kind, model: champion.model.description, version, points, seconds: Math.round(performance.now() - started) / 1000 }, 'model trained');
     return { target: id, kind: champion.kind, version, points, historyDays };
   };
 }

@@ -14,6 +14,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { PrescaleConfig } from '../config/schema.js';
 import { targetId } from '../config/targets.js';
 import { ReplayClock } from '../core/clock.js';
+import { ServiceError } from '../core/errors.js';
 import { createFileLogger } from '../core/logger.js';
 import { readCsvTrace } from '../core/csv-trace.js';
 import { REPO_ROOT, tracePath } from '../core/paths.js';
@@ -57,8 +58,10 @@ export interface DemoSummary {
 async function dropDemoDatabase(config: PrescaleConfig): Promise<void> {
   if (config.influx.api !== 'v1' || !config.influx.database.endsWith('_demo')) return;
   const url = `${config.influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${config.influx.database}"`)}`;
-  const response = await fetch(url, { method: 'POST' });
-  if (!response.ok) throw new Error(`influxdb at ${config.influx.url}: DROP DATABASE answered ${response.status} ${await response.text()}`);
+  const response = await fetch(url, { method: 'POST' }).catch((error: unknown) => {
+    throw new ServiceError('influxdb', config.influx.url, `unreachable (${(error as Error).message}); is influxd running? "npm run services:start" starts one`, true, { cause: error });
+  });
+  if (!response.ok) throw new ServiceError('influxdb', config.influx.url, `DROP DATABASE answered ${response.status} ${await response.text()}`, false);
 }
 
 /**
@@ -102,6 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const pool = config.nodePools.find((p) => p.name === target.nodePool);
   const initialNodes = pool ? Math.max(pool.minNodes, packPods(pool, [{ workload: id, replicas: initialReplicas, requests: target.podRequests! }]).nodes) : 0;
   const cluster = SimulatedCluster.fromConfig(clock, config, { replicas: { [id]: initialReplicas }, nodes: pool ? { [pool.name]: initialNodes } : {} });
+  await dropDemoDatabase(config);
   const runtime = await createRuntime(config, {
     clock,
     logger,
@@ -120,8 +124,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { redis, store } = runtime;
   const queues = new QueueSet(redis, config.redis.prefix);
   await queues.obliterate();
-  await dropDemoDatabase(config);
-  await store.ensureReady();
   const workers = startWorkers(runtime.deps, { connection: redis, prefix: config.redis.prefix });
   const replay = new ReplayScheduler(queues, scheduleTable(config), clock);
   await replay.ready();
@@ -144,7 +146,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`backfilled ${ingested.points} points`);
 
     say(`replaying ${new Date(replayStart).toISOString()} .. ${new Date(replayEnd).toISOString()} on the replay clock`);
-    const bar = options.quiet ? null : new SingleBar({ format: 'replay [{bar}] {percentage}% | {time} | jobs {jobs} | replicas {replicas} | {mode}', hideCursor: true, stream: process.stderr });
+    const bar = options.quiet ? null : new SingleBar({ format: 'replay [{bar}] {percentage}% | {time} | jobs {jobs} | replicas {replicas} | {mode}', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5_000 });
     bar?.start(100, 0, { time: '', jobs: 0, replicas: 0, mode: '' });
     const rows: SimulationRow[] = [];
     let lastMinute = replayStart;
