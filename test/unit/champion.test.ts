@@ -5,6 +5,7 @@ import { sliceSeries } from '../../src/forecasting/backtest.js';
 import { ConformalModel } from '../../src/forecasting/calibration.js';
 import { ENSEMBLE_MARGIN, ENSEMBLE_WEIGHTS, championCard, selectChampion } from '../../src/forecasting/champion.js';
 import { EnsembleModel } from '../../src/forecasting/ensemble.js';
+import type { TrainedChampion } from '../../jobs/deps.js';
 import type { Forecaster } from '../../src/forecasting/forecaster.js';
 import { loadModel } from '../../src/forecasting/forecasters.js';
 import { registerForecaster } from '../../src/forecasting/registry.js';
@@ -33,7 +34,13 @@ const taxi = sliceSeries(readCsvTrace(tracePath('nab_nyc_taxi_30min.csv')).serie
 
 describe('selectChampion', () => {
   it('promotes a candidate that beats the baseline in the inner backtest and calibrates it', async () => {
-    const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-weekly'], baseline: 'test-daily', ensembles: false });
+    // What the train job stores (jobs/deps.ts TrainedChampion; checked by the compiler).
+    const result: TrainedChampion & Awaited<ReturnType<typeof selectChampion>> = await selectChampion(taxi, {
+      horizon: 2,
+      candidates: ['test-weekly'],
+      baseline: 'test-daily',
+      ensembles: false,
+    });
     expect(result.kind).toBe('test-weekly');
     expect(result.scores['test-weekly']!.mase).toBeLessThan(result.scores['test-daily']!.mase!);
     expect(result.backtestMase).toBe(result.scores['test-weekly']!.mase);
