@@ -11,6 +11,9 @@ import { cloneState, isLinear, type EtsParams, type EtsSpec, type EtsState } fro
  * - Otherwise: seeded simulation of future sample paths through the same recursion, and empirical quantiles.
  */
 
+/** Upper bound on paths * horizon for simulated intervals. */
+const MAX_SIMULATED_VALUES = 4_000_000;
+
 export interface IntervalBounds {
   level: number;
   lower: Float64Array;
@@ -18,7 +21,7 @@ export interface IntervalBounds {
 }
 
 export interface IntervalOptions {
-  /** Sample paths for simulated intervals. Default 1000. */
+  /** Sample paths for simulated intervals. Default 1000 (fewer, at least 100, for horizons over 4000 steps). */
   paths?: number;
   /** Seed of the simulation. Default 1. */
   seed?: number;
@@ -89,7 +92,8 @@ function simulatedIntervals(
   levels: number[],
   options: IntervalOptions,
 ): IntervalBounds[] {
-  const paths = Math.max(20, options.paths ?? 1000);
+  // All paths are kept to take per-step quantiles: cap paths * h (32 MB of doubles) for very long horizons.
+  const paths = Math.max(100, Math.min(options.paths ?? 1000, Math.floor(MAX_SIMULATED_VALUES / h)));
   const normal = normalSource(options.seed ?? 1);
   const sigma = Math.sqrt(sigma2);
   const draw = spec.error === 'M' ? (mu: number) => mu * (1 + sigma * normal()) : (mu: number) => mu + sigma * normal();
