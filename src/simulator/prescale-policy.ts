@@ -29,6 +29,8 @@ export interface PrescalePolicyOptions {
   /** The planner; default the scaling engine's `planTick`. */
   planTick?: PlanTick;
   feed?: Partial<ForecastFeedOptions>;
+  /** target.quantile, percent (default the config default, 90). */
+  quantile?: number;
 }
 
 export class PrescalePolicy implements ScalingPolicy {
@@ -65,6 +67,7 @@ export class PrescalePolicy implements ScalingPolicy {
       podStartup: `${s.podStartupMs}ms`,
       nodePool: env.pool,
       podRequests: spec.podRequests,
+      ...(options.quantile !== undefined ? { quantile: options.quantile } : {}),
     });
     this.nodePool = nodePoolSchema.parse({
       name: env.pool,

@@ -56,6 +56,8 @@ export interface SimulationOptions {
   toMs?: number;
   /** For the prescale policy: the planner (default: the scaling engine's planTick) and the feed's settings. */
   planTick?: PlanTick;
+  /** For the prescale policy: the forecast quantile the planner sizes for (target.quantile), percent. Default 90. */
+  quantile?: number;
   feed?: Partial<ForecastFeedOptions>;
   /** Called every simulated day with the fraction done. */
   onProgress?: (fraction: number) => void;
@@ -139,7 +141,11 @@ export async function simulate(policyName: PolicyName, options: SimulationOption
   if (policyName === 'hpa') policy = new HpaPolicy(env);
   else if (policyName === 'oracle') policy = new OraclePolicy(env);
   else {
-    prescale = new PrescalePolicy(env, { ...(options.planTick ? { planTick: options.planTick } : {}), ...(options.feed ? { feed: options.feed } : {}) });
+    prescale = new PrescalePolicy(env, {
+      ...(options.planTick ? { planTick: options.planTick } : {}),
+      ...(options.feed ? { feed: options.feed } : {}),
+      ...(options.quantile !== undefined ? { quantile: options.quantile } : {}),
+    });
     policy = prescale;
   }
 
