@@ -4,6 +4,7 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/paths.js';
@@ -20,7 +21,7 @@ describe('prescale main (roles api, worker, scheduler)', () => {
       PRESCALE_REDIS_PREFIX: prefix,
       PRESCALE_HTTP_PORT: '0',
       PRESCALE_LOG_LEVEL: 'warn',
-      PRESCALE_MODELS_DIR: join(REPO_ROOT, '.prescale', `main-test-models-${process.pid}`),
+      PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-main-test-models-${process.pid}`),
     };
     const running = await main([`--config=${join(REPO_ROOT, 'prescale.yaml')}`], env);
     try {
