@@ -10,9 +10,10 @@ import { cloneState, type EtsParams, type EtsSpec, type EtsState } from './types
  *   alpha in [1e-4, 0.9999];  beta = alpha * u  (0 < beta < alpha);  gamma_k = (1 - alpha) * v_k;
  *   phi in [0.8, 0.98] (the usual ETS damping range: phi near 1 lets a trend run away over a day);
  *   rho (AR(1) term, when present) in [-0.5, 0.99].
- * The initial states come from the classical decomposition in init.ts and are not estimated: with
- * thousands of points they are forgotten long before the forecast origin, and every extra coordinate costs
- * Nelder-Mead dozens of filter passes.
+ * The initial states come from init.ts (classical decomposition, profiles smoothed by cross-validation)
+ * and are not estimated here: 288 or 2016 seasonal states would cost Nelder-Mead far more than the fit
+ * budget (every coordinate costs dozens of filter passes), and the averaged profile is already a good
+ * estimate; the level and trend states are forgotten within hours.
  * The criterion is -2 log L up to a constant (innovations Gaussian likelihood, sigma concentrated out):
  *   additive error:       n log(SSE / n)
  *   multiplicative error: n log(sum((e/mu)^2) / n) + 2 sum log|mu|
