@@ -3,6 +3,7 @@ import type { ContractOptions } from './forecaster.contract.js';
 import type { Forecaster } from '../../src/forecasting/forecaster.js';
 import { forecasterContract } from './forecaster.contract.js';
 import { selectChampion } from '../../src/forecasting/champion.js';
+import { EnsembleModel } from '../../src/forecasting/ensemble.js';
 import { forecasterKinds, getForecaster, loadModel } from '../../src/forecasting/forecasters.js';
 
 /** Every registered forecaster runs the same contract; slow learners get small settings, not a pass. */
@@ -39,5 +40,15 @@ for (const kind of forecasterKinds()) {
 forecasterContract('champion (auto, conformal wrapper)', () => ({
   kind: 'conformal',
   fit: async (series, options) => (await selectChampion(series, { ...options, horizon: 36 })).model,
+  load: loadModel,
+}));
+
+// An equal-weight ensemble (what the champion stores when a pair wins) must keep the contract as well.
+forecasterContract('ensemble (snaive + hw)', () => ({
+  kind: 'ensemble',
+  fit: async (series, options) => {
+    const members = await Promise.all(['snaive', 'hw'].map(async (kind) => (await getForecaster(kind)).fit(series, options)));
+    return new EnsembleModel(members, [1, 1]);
+  },
   load: loadModel,
 }));
