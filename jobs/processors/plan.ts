@@ -76,12 +76,14 @@ export function planProcessor(deps: JobDeps) {
       ...(nodeLead ? { nodeLeadMs: nodeLead.ms } : {}),
       state,
       loop,
+      recentPeakLoad: info?.peakLoad ?? null,
     });
     const change = result.desiredReplicas !== workload.desiredReplicas;
     const mayApply = change && !target.forecastOnly && deps.isLeader();
     if (mayApply) await deps.cluster.scaleWorkload(ref, result.desiredReplicas);
     const decision = { ...result.decision, target: id, time: at, loop, applied: mayApply, previousReplicas: workload.desiredReplicas };
     const notes = [decision.notes];
+    if (change && !mayApply) notes.push(target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied');
     if (podLead.source === 'measured') notes.push(`pod lead time ${podLead.description}`);
     if (loop === 'reactive' && target.serviceCheck) {
       const healing = await selfHeal(deps, target, workload);
@@ -93,7 +95,6 @@ export function planProcessor(deps: JobDeps) {
     // Reactive scale-ups are remembered: recurring ones become suggested calendar floors (train job).
     const intervention = interventionFromDecision(decision);
     if (intervention && mayApply) await deps.state.addIntervention(intervention);
-    if (change && !mayApply) decision.notes = [decision.notes, target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied'].filter(Boolean).join('; ');
     await deps.state.setScalingState(id, result.state);
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);

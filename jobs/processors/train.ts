@@ -69,6 +69,7 @@ export function trainProcessor(deps: JobDeps) {
       version,
       trainedUntil: champion.model.lastObservedMs,
       scores: champion.scores,
+      peakLoad: history.values.reduce((a, b) => Math.max(a, b), 0),
       ...(champion.backtestMase !== undefined ? { backtestMase: champion.backtestMase } : {}),
       ...(champion.naiveMase !== undefined ? { naiveMase: champion.naiveMase } : {}),
       notes: champion.notes,

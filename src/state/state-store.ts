@@ -33,6 +33,8 @@ export interface ModelInfo {
   naiveMase?: number;
   historyDays: number;
   requiredHistoryDays: number;
+  /** Highest load in the training history: caps a forecast that explodes. */
+  peakLoad?: number;
   notes: string[];
 }
 
