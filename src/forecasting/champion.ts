@@ -147,13 +147,23 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   let best = eligible.reduce((a, b) => (b.mase < a.mase ? b : a));
   if (naive && best !== naive && !(best.mase < naive.mase)) best = naive;
   if (naive && best === naive && scored.length > 1) notes.push(`no candidate beat ${baseline} in validation: ${baseline} kept`);
-  const winner = runs.find((run) => run.name === best.name)!;
+  let winner = runs.find((run) => run.name === best.name)!;
 
-  // Calibrate on the winner's own validation errors, then refit it on everything.
-  const { table: calibration, holdout } = calibrate(actual, winner.means, levels, series.values.every((v) => v >= 0));
+  // Refit the winner on everything; if that fails, the baseline takes its place (and the notes say so).
   progress(candidates.length / (candidates.length + 1), `fitting ${winner.name} on all data`);
-  const members = await Promise.all(winner.members.map(async (kind) => (await getForecaster(kind)).fit(series, fitOptions(options))));
-  const point = members.length === 1 ? members[0]! : new EnsembleModel(members, winner.weights);
+  let point: FittedModel;
+  try {
+    point = await fitRun(winner, series, options);
+  } catch (error) {
+    const fallback = naive && runs.find((run) => run.name === naive.name);
+    if (!fallback || fallback === winner) throw error;
+    notes.push(`${winner.name} failed to fit on all data (${errorText(error)}): ${fallback.name} instead`);
+    winner = fallback;
+    best = naive;
+    point = await fitRun(winner, series, options);
+  }
+  // Intervals from the chosen model's own validation errors.
+  const { table: calibration, holdout } = calibrate(actual, winner.means, levels, series.values.every((v) => v >= 0));
   const model = new ConformalModel(point, calibration, {
     mase: best.mase,
     smape: best.smape,
@@ -196,6 +206,11 @@ async function validateCandidate(kind: string, series: RegularSeries, plan: Vali
     disposeModel(model);
   }
   return { name: kind, members: [kind], weights: [1], description: model.description, means, fitSeconds };
+}
+
+async function fitRun(run: CandidateRun, series: RegularSeries, options: ChampionOptions): Promise<FittedModel> {
+  const members = await Promise.all(run.members.map(async (kind) => (await getForecaster(kind)).fit(series, fitOptions(options))));
+  return members.length === 1 ? members[0]! : new EnsembleModel(members, run.weights);
 }
 
 function blend(a: CandidateRun, b: CandidateRun, weightOfA: number): CandidateRun {

@@ -29,6 +29,16 @@ registerForecaster('test-broken', () => ({
   },
 }));
 
+// Fits like weekly seasonal naive on up to 9700 points and fails on more: fine in validation, broken on all data.
+registerForecaster('test-fragile', () => ({
+  kind: 'test-fragile',
+  fit: async (series, options) => {
+    if (series.values.length > 9700) throw new Error('synthetic failure on long series');
+    return pinned('test-fragile', 7).fit(series, options);
+  },
+  load: (artefact) => seasonalNaiveForecaster.load(artefact),
+}));
+
 // NYC taxi's training part (EVALUATION.md split): its weekly pattern makes weekly seasonal naive much better.
 const taxi = sliceSeries(readCsvTrace(tracePath('nab_nyc_taxi_30min.csv')).series, 0, 9984);
 
@@ -87,6 +97,14 @@ describe('selectChampion', () => {
     expect(result.kind).toBe('snaive');
     expect(result.table.find((row) => row.name === 'test-broken')!.error).toBe('synthetic failure');
     expect(result.notes.join(' ')).toMatch(/test-broken failed in validation/);
+  });
+
+  it('falls back to the baseline when the winner cannot be refitted on all data', async () => {
+    const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-fragile'], baseline: 'test-daily', ensembles: false });
+    expect(result.scores['test-fragile']!.mase).toBeLessThan(result.scores['test-daily']!.mase!);
+    expect(result.kind).toBe('test-daily');
+    expect(result.model.description).toBe('conformal(snaive[48])');
+    expect(result.notes.join(' ')).toMatch(/test-fragile failed to fit on all data \(synthetic failure on long series\): test-daily instead/);
   });
 
   it('skips unknown candidates with a note', async () => {
