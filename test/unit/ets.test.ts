@@ -157,6 +157,9 @@ describe('estimation', () => {
 describe('season detection', () => {
   it('finds day and week on NASA, day only on the ELB trace (11 days), nothing in 1.5 days', () => {
     expect(detectSeasons(nasa.slice(0, NASA_TRAIN), STEP_5MIN).periods).toEqual([288, 2016]);
+    // Between two and three weeks the weekly test runs on the centred series instead of a detrended one.
+    expect(detectSeasons(nasa.slice(0, 16 * 288), STEP_5MIN).periods).toEqual([288, 2016]);
+    expect(detectSeasons(nasa.slice(0, 13 * 288), STEP_5MIN).notes.join(' ')).toMatch(/under two weeks/);
     expect(detectSeasons(trace('nab_elb_request_count_5min.csv').slice(0, 3232), STEP_5MIN).periods).toEqual([288]);
     const short = detectSeasons(nasa.slice(0, 432), STEP_5MIN);
     expect(short.periods).toEqual([]);

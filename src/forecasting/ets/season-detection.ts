@@ -55,8 +55,11 @@ export function detectSeasons(y: ArrayLike<number>, stepMs: number): SeasonDetec
     notes.push(`under two weeks of history: daily season only`);
     return result;
   }
-  result.weekR2 = profileR2(x, week, week);
-  result.dayR2OnWeekly = profileR2(x, week, day);
+  // A week-wide moving average needs three weeks to leave two for the profile; with less, the series is
+  // only centred (a trend then counts against the weekly profile, which errs on the side of no week).
+  const trendWidth = n >= 3 * week ? week : 0;
+  result.weekR2 = profileR2(x, trendWidth, week);
+  result.dayR2OnWeekly = profileR2(x, trendWidth, day);
   if (result.weekR2 - result.dayR2OnWeekly >= WEEK_MIN_GAIN) result.periods.push(week);
   else notes.push(`weekly pattern too weak (adjusted R^2 ${result.weekR2.toFixed(2)} vs ${result.dayR2OnWeekly.toFixed(2)} daily)`);
   return result;
@@ -64,20 +67,26 @@ export function detectSeasons(y: ArrayLike<number>, stepMs: number): SeasonDetec
 
 /**
  * Adjusted R^2 of a per-slot profile with `period` slots on the series minus its centred moving average of
- * width `trendWidth` (only points where the full window fits are used).
+ * width `trendWidth` (only points where the full window fits are used; width 0: minus its mean).
  */
 export function profileR2(x: Float64Array, trendWidth: number, period: number): number {
   const n = x.length;
-  const half = Math.floor(trendWidth / 2);
+  const centredOnly = trendWidth <= 1;
+  const half = centredOnly ? 0 : Math.floor(trendWidth / 2);
   const from = half;
-  const to = n - trendWidth + half; // exclusive: window [t - half, t - half + trendWidth)
+  const to = centredOnly ? n : n - trendWidth + half; // exclusive: window [t - half, t - half + trendWidth)
   if (to - from < 2 * period) return NaN;
   const detrended = new Float64Array(to - from);
-  let windowSum = 0;
-  for (let i = 0; i < trendWidth; i++) windowSum += x[i]!;
-  for (let t = from; t < to; t++) {
-    detrended[t - from] = x[t]! - windowSum / trendWidth;
-    windowSum += x[t - half + trendWidth]! - x[t - half]!;
+  if (centredOnly) {
+    const mu = x.reduce((a, b) => a + b, 0) / n;
+    for (let t = 0; t < n; t++) detrended[t] = x[t]! - mu;
+  } else {
+    let windowSum = 0;
+    for (let i = 0; i < trendWidth; i++) windowSum += x[i]!;
+    for (let t = from; t < to; t++) {
+      detrended[t - from] = x[t]! - windowSum / trendWidth;
+      windowSum += x[t - half + trendWidth]! - x[t - half]!;
+    }
   }
   const sums = new Float64Array(period);
   const counts = new Float64Array(period);
