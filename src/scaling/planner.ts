@@ -5,8 +5,10 @@
  * odd about the inputs (missing or negative metrics, an exploding forecast, a calendar beyond max).
  *
  * Stages, in order (each may change the replicas; the last one that did names the rule):
- *  1. sizing: forecast quantile over the lead window (predictive), or the HPA formula on live load
- *     (reactive, learning); CPU and memory utilisation by the HPA formula; the binding resource wins;
+ *  1. sizing: the forecast quantile over the lead window (predictive), scaled by a smoothed live/forecast
+ *     level ratio, plus a headroom calibrated online so the sized capacity holds the load `coverage`
+ *     percent of the time (by default the target's quantile); or the HPA formula on live load (reactive,
+ *     learning); CPU and memory utilisation by the HPA formula; the binding resource wins;
  *  2. reactive breaches: scale up at once with the HPA formula, enter reactive mode;
  *  3. live floor: never below what live load needs now (ceil(live x (1 + margin) / capacity));
  *  4. calendar effects (floors, ceilings, absolute, relative); live need still wins over a ceiling;
