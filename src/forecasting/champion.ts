@@ -118,7 +118,8 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   for (const [i, kind] of candidates.entries()) {
     progress(i / (candidates.length + 1), `validating ${kind}`);
     try {
-      runs.push(await validateCandidate(kind, series, plan, options));
+      const within = (f: number, message?: string) => progress((i + Math.min(1, Math.max(0, f))) / (candidates.length + 1), message ?? `validating ${kind}`);
+      runs.push(await validateCandidate(kind, series, plan, options, within));
     } catch (error) {
       table.push({ name: kind, description: kind, mase: Number.NaN, smape: Number.NaN, fitSeconds: 0, error: errorText(error) });
       notes.push(`${kind} failed in validation: ${errorText(error)}`);
@@ -153,14 +154,14 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   progress(candidates.length / (candidates.length + 1), `fitting ${winner.name} on all data`);
   let point: FittedModel;
   try {
-    point = await fitRun(winner, series, options);
+    point = await fitRun(winner, series, options, progress, candidates.length / (candidates.length + 1));
   } catch (error) {
     const fallback = naive && runs.find((run) => run.name === naive.name);
     if (!fallback || fallback === winner) throw error;
     notes.push(`${winner.name} failed to fit on all data (${errorText(error)}): ${fallback.name} instead`);
     winner = fallback;
     best = naive;
-    point = await fitRun(winner, series, options);
+    point = await fitRun(winner, series, options, progress, candidates.length / (candidates.length + 1));
   }
   // Intervals from the chosen model's own validation errors.
   const { table: calibration, holdout } = calibrate(actual, winner.means, levels, series.values.every((v) => v >= 0));
@@ -190,10 +191,16 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   };
 }
 
-async function validateCandidate(kind: string, series: RegularSeries, plan: ValidationPlan, options: ChampionOptions): Promise<CandidateRun> {
+async function validateCandidate(
+  kind: string,
+  series: RegularSeries,
+  plan: ValidationPlan,
+  options: ChampionOptions,
+  onProgress: (fraction: number, message?: string) => void,
+): Promise<CandidateRun> {
   const forecaster = await getForecaster(kind);
   const t0 = performance.now();
-  const model = await forecaster.fit(sliceSeries(series, 0, plan.fitEnd), fitOptions(options));
+  const model = await forecaster.fit(sliceSeries(series, 0, plan.fitEnd), { ...fitOptions(options), onProgress });
   const fitSeconds = (performance.now() - t0) / 1000;
   let means: number[][];
   try {
@@ -208,8 +215,20 @@ async function validateCandidate(kind: string, series: RegularSeries, plan: Vali
   return { name: kind, members: [kind], weights: [1], description: model.description, means, fitSeconds };
 }
 
-async function fitRun(run: CandidateRun, series: RegularSeries, options: ChampionOptions): Promise<FittedModel> {
-  const members = await Promise.all(run.members.map(async (kind) => (await getForecaster(kind)).fit(series, fitOptions(options))));
+async function fitRun(
+  run: CandidateRun,
+  series: RegularSeries,
+  options: ChampionOptions,
+  progress: (fraction: number, message?: string) => void,
+  from: number,
+): Promise<FittedModel> {
+  // Members fit one after the other: two LSTM trainings at once would only fight over the same cores.
+  const members: FittedModel[] = [];
+  for (const [i, kind] of run.members.entries()) {
+    const share = (1 - from) / run.members.length;
+    const onProgress = (f: number, message?: string) => progress(from + share * (i + Math.min(1, Math.max(0, f))), message ?? `fitting ${kind} on all data`);
+    members.push(await (await getForecaster(kind)).fit(series, { ...fitOptions(options), onProgress }));
+  }
   return members.length === 1 ? members[0]! : new EnsembleModel(members, run.weights);
 }
 

@@ -107,6 +107,14 @@ describe('selectChampion', () => {
     expect(result.notes.join(' ')).toMatch(/test-fragile failed to fit on all data \(synthetic failure on long series\): test-daily instead/);
   });
 
+  it('reports progress in [0, 1], never backwards, ending at 1 (the train job forwards it)', async () => {
+    const seen: number[] = [];
+    await selectChampion(taxi, { horizon: 2, candidates: ['test-weekly', 'test-daily'], onProgress: (f) => seen.push(f) });
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!))).toBe(true);
+    expect(seen[seen.length - 1]).toBe(1);
+  });
+
   it('skips unknown candidates with a note', async () => {
     const result = await selectChampion(taxi, { horizon: 2, candidates: ['no-such-model'] });
     expect(result.kind).toBe('snaive');
