@@ -1,4 +1,5 @@
 import type { PrescaleConfig } from '../src/config/schema.js';
+import { forecastSubjects } from '../src/config/subjects.js';
 import { targetId } from '../src/config/targets.js';
 import type { JobName } from './queues.js';
 
@@ -15,11 +16,16 @@ export interface ScheduledJob {
 export function scheduleTable(config: PrescaleConfig): ScheduledJob[] {
   const s = config.schedule;
   const jobs: ScheduledJob[] = [{ id: 'collect', name: 'collect', everyMs: s.collect, data: {} }];
-  for (const target of config.targets) {
-    const id = targetId(target);
+  // Models and forecasts for every subject: target loads and node-pool hardware metrics.
+  for (const { id } of forecastSubjects(config)) {
     jobs.push(
       { id: `train.${id}`, name: 'train', everyMs: s.train, data: { target: id } },
       { id: `forecast.${id}`, name: 'forecast', everyMs: s.forecast, data: { target: id } },
+    );
+  }
+  for (const target of config.targets) {
+    const id = targetId(target);
+    jobs.push(
       { id: `plan.${id}`, name: 'plan', everyMs: s.plan, data: { target: id, loop: 'plan' } },
       { id: `reactive.${id}`, name: 'plan', everyMs: s.reactive, data: { target: id, loop: 'reactive' } },
     );

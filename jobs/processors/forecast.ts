@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { findTarget, targetId } from '../../src/config/targets.js';
+import { findSubject } from '../../src/config/subjects.js';
 import type { FittedModel } from '../../src/forecasting/forecaster.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
@@ -19,9 +19,9 @@ export function forecastProcessor(deps: JobDeps) {
   const cache = new Map<string, { version: number; model: FittedModel }>();
   return async (job: Job<JobPayload<'forecast'>>): Promise<ForecastResult> => {
     const { at } = job.data;
-    // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
-    const target = findTarget(deps.config, job.data.target);
-    const id = targetId(target);
+    // An unknown subject is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
+    const subject = findSubject(deps.config, job.data.target);
+    const id = subject.id;
     const info = await deps.state.getModelInfo(id);
     if (!info || info.kind === 'none') return { target: id, model: null, points: 0 };
     let cached = cache.get(id);
@@ -36,7 +36,7 @@ export function forecastProcessor(deps: JobDeps) {
     const to = Math.floor(at / step) * step;
     let model = cached.model;
     if (to > from) {
-      const fresh = await readHistory(deps.store, target.load, from, to, step);
+      const fresh = await readHistory(deps.store, subject.metric, from, to, step);
       if (fresh && fresh.startMs === from) model = model.update(fresh.values);
     }
     cache.set(id, { version: cached.version, model });

@@ -1,5 +1,7 @@
 import type { Job } from 'bullmq';
+import { poolSubjectId } from '../../src/config/subjects.js';
 import { findNodePool, targetId } from '../../src/config/targets.js';
+import { forecastFromPoints } from '../../src/forecasting/stored-forecast.js';
 import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { planNodePool, type PodDemand } from '../../src/scaling/node-pool.js';
 import type { JobDeps } from '../deps.js';
@@ -38,7 +40,10 @@ export function planPoolProcessor(deps: JobDeps) {
         return { workload: id, replicas, requests: t.podRequests! };
       }),
     );
-    // Node hardware metrics (utilisation 0..1 across the pool), when the pool names them.
+    // Node hardware metrics (utilisation 0..1 across the pool), live and forecast, when the pool names them.
+    const step = deps.config.step;
+    const storedForecast = async (subject: string, leadMs: number) =>
+      forecastFromPoints((await deps.store.readForecast(subject, at - step, at + leadMs + deps.config.schedule.plan + 2 * step)).filter((p) => p.time + step > at), step);
     const live = (metric: typeof pool.cpu) =>
       metric ? deps.store.latest({ measurement: metric.measurement, field: metric.field, tags: metric.tags, at, lookbackMs: 3 * deps.config.step }).then((p) => p?.value ?? null) : Promise.resolve(null);
     const [cluster, state, nodeLead, liveCpu, liveMemory] = await Promise.all([
@@ -48,7 +53,19 @@ export function planPoolProcessor(deps: JobDeps) {
       live(pool.cpu),
       live(pool.memory),
     ]);
-    const plan = planNodePool({ now: at, pool, cluster, demands, nodeLeadMs: nodeLead.ms, intervalMs: deps.config.schedule.plan, state, liveCpu, liveMemory });
+    const plan = planNodePool({
+      now: at,
+      pool,
+      cluster,
+      demands,
+      nodeLeadMs: nodeLead.ms,
+      intervalMs: deps.config.schedule.plan,
+      state,
+      liveCpu,
+      liveMemory,
+      cpuForecast: pool.cpu ? await storedForecast(poolSubjectId(pool.name, 'cpu'), nodeLead.ms) : null,
+      memoryForecast: pool.memory ? await storedForecast(poolSubjectId(pool.name, 'memory'), nodeLead.ms) : null,
+    });
     const change = plan.desiredNodes !== cluster.desiredNodes;
     const mayApply = change && pool.driver.type !== 'none' && deps.isLeader();
     if (mayApply) await deps.cluster.scaleNodePool(pool.name, plan.desiredNodes);

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { findTarget, targetId } from '../../src/config/targets.js';
+import { findSubject } from '../../src/config/subjects.js';
 import type { ModelInfo } from '../../src/state/state-store.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
@@ -23,11 +23,11 @@ export interface TrainResult {
 export function trainProcessor(deps: JobDeps) {
   return async (job: Job<JobPayload<'train'>>): Promise<TrainResult> => {
     const { at } = job.data;
-    // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
-    const target = findTarget(deps.config, job.data.target);
-    const id = targetId(target);
+    // An unknown subject is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
+    const subject = findSubject(deps.config, job.data.target);
+    const id = subject.id;
     await job.updateProgress({ fraction: 0, message: 'reading history' });
-    const history = await readHistory(deps.store, target.load, at - deps.config.history, at, deps.config.step);
+    const history = await readHistory(deps.store, subject.metric, at - deps.config.history, at, deps.config.step);
     const points = history?.values.length ?? 0;
     const historyDays = (points * deps.config.step) / DAY_MS;
     const baseInfo = { target: id, trainedAt: at, historyDays, requiredHistoryDays: REQUIRED_HISTORY_DAYS };
@@ -45,7 +45,7 @@ export function trainProcessor(deps: JobDeps) {
     const started = performance.now();
     const champion = await deps.train(history, {
       target: id,
-      preferred: target.model,
+      preferred: subject.model,
       calendar,
       onProgress: (fraction, message) => void job.updateProgress({ fraction: 0.05 + 0.9 * fraction, message: message ?? 'training' }),
     });
