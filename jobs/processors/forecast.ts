@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { findSubject } from '../../src/config/subjects.js';
+import { disposeModel } from '../../src/forecasting/forecasters.js';
 import type { FittedModel } from '../../src/forecasting/forecaster.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
@@ -28,6 +29,8 @@ export function forecastProcessor(deps: JobDeps) {
     if (!cached || cached.version !== info.version) {
       const loaded = await deps.models.load(id);
       if (!loaded) return { target: id, model: null, points: 0 };
+      // The replaced model may hold tensors (LSTM): free them.
+      if (cached) disposeModel(cached.model);
       cached = loaded;
     }
     const step = deps.config.step;

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { findSubject } from '../../src/config/subjects.js';
+import { disposeModel } from '../../src/forecasting/forecasters.js';
 import type { ModelInfo } from '../../src/state/state-store.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
@@ -50,6 +51,9 @@ export function trainProcessor(deps: JobDeps) {
       onProgress: (fraction, message) => void job.updateProgress({ fraction: 0.05 + 0.9 * fraction, message: message ?? 'training' }),
     });
     const artefact = champion.model.toArtefact();
+    const { description, lastObservedMs } = champion.model;
+    // The forecast job loads its own copy from the store; this one may hold tensors (LSTM).
+    disposeModel(champion.model);
     artefact.trainedOn.seriesId = id;
     const saved = await deps.models.saveVersion(id, artefact);
     if (!saved.promoted) {
@@ -65,9 +69,9 @@ export function trainProcessor(deps: JobDeps) {
     const info: ModelInfo = {
       ...baseInfo,
       kind: champion.kind,
-      description: champion.model.description,
+      description,
       version,
-      trainedUntil: champion.model.lastObservedMs,
+      trainedUntil: lastObservedMs,
       scores: champion.scores,
       peakLoad: history.values.reduce((a, b) => Math.max(a, b), 0),
       ...(champion.backtestMase !== undefined ? { backtestMase: champion.backtestMase } : {}),
@@ -75,8 +79,8 @@ export function trainProcessor(deps: JobDeps) {
       notes: champion.notes,
     };
     await deps.state.setModelInfo(info);
-    await job.updateProgress({ fraction: 1, message: `trained ${champion.model.description}` });
-    deps.logger.info({ target: id, kind: champion.kind, model: champion.model.description, version, points, seconds: Math.round(performance.now() - started) / 1000 }, 'model trained');
+    await job.updateProgress({ fraction: 1, message: `trained ${description}` });
+    deps.logger.info({ target: id, kind: champion.kind, model: description, version, points, seconds: Math.round(performance.now() - started) / 1000 }, 'model trained');
     return { target: id, kind: champion.kind, version, points, historyDays };
   };
 }
