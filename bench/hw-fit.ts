@@ -5,7 +5,7 @@
  * from EVALUATION.md ("sm best": the best of snaive, hw_add, hw_mul, ets_aada; target: MASE <= 0.95 x that).
  * Run: npx tsx bench/hw-fit.ts [trace-name-substring]
  *
- * Fit time: the best of five fits (JIT warm), wall clock and process CPU time; the machine is shared, so
+ * Fit time: the best of ten fits (JIT warm), wall clock and process CPU time; the machine is shared, so
  * look at the CPU column when the load average is high.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -71,7 +71,7 @@ for (const file of files) {
   let model = fitHoltWinters(train);
   let wall = Infinity;
   let cpu = Infinity;
-  for (let rep = 0; rep < 5; rep++) {
+  for (let rep = 0; rep < 10; rep++) {
     const w0 = performance.now();
     const c0 = cpuMs();
     model = fitHoltWinters(train);
