@@ -124,12 +124,16 @@ describe('lstm forecaster on real trace slices', () => {
     for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThanOrEqual(progress[i - 1]!);
   });
 
-  it('is reproducible: the same seed gives the same forecast, another seed a different one', async () => {
+  it('is reproducible: the same seed gives the same weights and forecast, another seed other weights', async () => {
     const again = await tiny.fit(taxi, { seed: 7 });
     const other = await tiny.fit(taxi, { seed: 8 });
+    const weights = (model: FittedLstm) => model.toArtefact().blobs!['weights.bin'];
     try {
-      expect(again.predict(48).mean).toEqual(taxiModel.predict(48).mean);
-      expect(other.predict(48).mean).not.toEqual(taxiModel.predict(48).mean);
+      expect(again.predict(48)).toEqual(taxiModel.predict(48));
+      expect(weights(again)).toBe(weights(taxiModel));
+      // The forecast itself may coincide: the untrained network is a seed-free seasonal baseline, kept when
+      // training does not beat it on validation. The weights never do.
+      expect(weights(other)).not.toBe(weights(taxiModel));
     } finally {
       again.dispose();
       other.dispose();

@@ -39,7 +39,7 @@ export const DEFAULT_LSTM_CONFIG: Readonly<LstmConfig> = Object.freeze({
   encoderSteps: 16,
   lookbackDays: 2,
   recentMs: 2 * 3_600_000,
-  maxEpochs: 30,
+  maxEpochs: 40,
   patience: 4,
   batchSize: 128,
   learningRate: 5e-3,

@@ -9,13 +9,31 @@ import type { CalendarFeature } from '../forecaster.js';
  *   plus the origin's time encodings;
  * - horizon [horizon, stepFeatureCount]: per predicted step, seasonal templates built from the past (the same
  *   time one day and one week earlier, the mean over up to a week of days), the step's time encodings, its
- *   position in the horizon and the calendar flags at that time.
+ *   position in the horizon, the current offset from the daily template (last step and last hour) fading with
+ *   the step (exponential decays of one and six hours: what exponential smoothing does with its level), and
+ *   the calendar flags at that time.
  * Pure and synchronous; everything is written into caller-owned Float32Arrays.
  */
 
 export const DAY_MS = 86_400_000;
 export const HISTORY_FEATURES = 6;
-const STEP_BASE_FEATURES = 9;
+/** Positions of the per-step features (calendar flags follow them). */
+export const STEP = {
+  dayTemplate: 0,
+  weekTemplate: 1,
+  hasWeek: 2,
+  meanDaysTemplate: 3,
+  time: 4, // 4 values
+  position: 8,
+  fastFade: 9,
+  slowFade: 10,
+  lastOffsetFast: 11,
+  lastOffsetSlow: 12,
+  hourOffsetFast: 13,
+  hourOffsetSlow: 14,
+  hourOffset: 15,
+} as const;
+const STEP_BASE_FEATURES = 16;
 const DAYS_IN_MEAN_TEMPLATE = 7;
 
 export interface FeatureLayout {
@@ -152,6 +170,15 @@ export function writeSample(
   const stepFeatures = stepFeatureCount(layout);
   let s = slot * horizon * stepFeatures;
   const last = o - 1;
+  // How far the latest observations sit from the same time one season earlier (smoothed).
+  const offsetAt = (t: number) =>
+    t - season - w >= 0 ? values[t]! - windowMean(view, t - season - w, Math.min(t - season + w, last)) : 0;
+  const hourSteps = Math.max(1, Math.round(3_600_000 / stepMs));
+  const lastSteps = Math.max(1, Math.round(hourSteps / 4));
+  let offsetLast = 0;
+  for (let t = o - lastSteps; t < o; t++) offsetLast += offsetAt(t) / lastSteps;
+  let offsetHour = 0;
+  for (let t = o - hourSteps; t < o; t++) offsetHour += offsetAt(t) / hourSteps;
   for (let j = 0; j < horizon; j++) {
     const target = o + j;
     // The same time one season earlier (j < season, so it is always in the past when horizon <= season).
@@ -169,13 +196,22 @@ export function writeSample(
       dayCount++;
     }
     const out = buffers.horizon;
-    out[s] = dayTemplate;
-    out[s + 1] = weekTemplate;
-    out[s + 2] = hasWeek ? 1 : 0;
-    out[s + 3] = daySum / dayCount;
+    out[s + STEP.dayTemplate] = dayTemplate;
+    out[s + STEP.weekTemplate] = weekTemplate;
+    out[s + STEP.hasWeek] = hasWeek ? 1 : 0;
+    out[s + STEP.meanDaysTemplate] = daySum / dayCount;
     const t = timeAt(target);
-    timeEncoding(t, out, s + 4);
-    out[s + 8] = j / horizon;
+    timeEncoding(t, out, s + STEP.time);
+    out[s + STEP.position] = j / horizon;
+    const fastFade = Math.exp(-j / hourSteps);
+    const slowFade = Math.exp(-j / (6 * hourSteps));
+    out[s + STEP.fastFade] = fastFade;
+    out[s + STEP.slowFade] = slowFade;
+    out[s + STEP.lastOffsetFast] = offsetLast * fastFade;
+    out[s + STEP.lastOffsetSlow] = offsetLast * slowFade;
+    out[s + STEP.hourOffsetFast] = offsetHour * fastFade;
+    out[s + STEP.hourOffsetSlow] = offsetHour * slowFade;
+    out[s + STEP.hourOffset] = offsetHour;
     for (let c = 0; c < view.calendar.length; c++) out[s + STEP_BASE_FEATURES + c] = view.calendar[c]!.at(t);
     s += stepFeatures;
   }

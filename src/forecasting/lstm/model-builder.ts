@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { HISTORY_FEATURES, recentFeatureCount, stepFeatureCount, type FeatureLayout } from './features.js';
+import { HISTORY_FEATURES, STEP, recentFeatureCount, stepFeatureCount, type FeatureLayout } from './features.js';
 
 /**
  * The network: an LSTM encodes the lookback blocks; its state and the recent raw values form a context that is
@@ -8,7 +8,20 @@ import { HISTORY_FEATURES, recentFeatureCount, stepFeatureCount, type FeatureLay
  * a shared linear map of the step features (so "yesterday at this time" is easy to learn) and a per-step
  * linear map of the recent values (so the level right before the origin carries into the first steps).
  * Output: `horizon` scaled values at once (direct multi-step head).
+ *
+ * The network starts as a seasonal baseline, not from noise: the linear template path is initialised to a blend
+ * of the seasonal templates plus the current offset fading out, and the nonlinear branches start at zero, so
+ * training learns corrections to a forecast that is already sensible (and early stopping cannot end worse).
  */
+
+/** Initial weights of the linear template path (the rest start at 0). */
+const BASELINE: ReadonlyArray<[number, number]> = [
+  [STEP.dayTemplate, 0.3],
+  [STEP.weekTemplate, 0.3],
+  [STEP.meanDaysTemplate, 0.4],
+  [STEP.lastOffsetFast, 0.5],
+  [STEP.hourOffsetSlow, 0.5],
+];
 
 export interface NetworkSize {
   units: number;
@@ -52,10 +65,10 @@ export function buildNetwork(layout: FeatureLayout, size: NetworkSize, seed: num
   const summed = tf.layers.add({ name: 'mix_sum' }).apply([stepPart, contextRow]) as tf.SymbolicTensor;
   const hidden = tf.layers.activation({ activation: 'relu', name: 'mix' }).apply(summed) as tf.SymbolicTensor;
   const mixed = tf.layers
-    .dense({ units: 1, kernelInitializer: glorot(), name: 'mix_out' })
+    .dense({ units: 1, kernelInitializer: 'zeros', name: 'mix_out' })
     .apply(hidden) as tf.SymbolicTensor;
   const linear = tf.layers
-    .dense({ units: 1, useBias: false, kernelInitializer: glorot(), name: 'template_linear' })
+    .dense({ units: 1, useBias: false, kernelInitializer: 'zeros', name: 'template_linear' })
     .apply(horizon) as tf.SymbolicTensor;
   const stepSum = tf.layers.add({ name: 'step_sum' }).apply([mixed, linear]) as tf.SymbolicTensor;
   const flat = tf.layers.flatten({ name: 'flat' }).apply(stepSum) as tf.SymbolicTensor;
@@ -64,5 +77,11 @@ export function buildNetwork(layout: FeatureLayout, size: NetworkSize, seed: num
     .apply(recent) as tf.SymbolicTensor;
   const output = tf.layers.add({ name: 'forecast' }).apply([flat, carry]) as tf.SymbolicTensor;
 
-  return tf.model({ inputs: [history, recent, horizon], outputs: output, name: 'prescale_lstm' });
+  const model = tf.model({ inputs: [history, recent, horizon], outputs: output, name: 'prescale_lstm' });
+  const baseline = new Float32Array(stepFeatures);
+  for (const [feature, weight] of BASELINE) baseline[feature] = weight;
+  const kernel = tf.tensor2d(baseline, [stepFeatures, 1]);
+  model.getLayer('template_linear').setWeights([kernel]);
+  kernel.dispose();
+  return model;
 }

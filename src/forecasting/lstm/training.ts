@@ -103,11 +103,22 @@ export async function trainNetwork(
   const random = seededRandom(options.seed);
   let best: tf.Tensor[] | undefined;
   let bestLoss = Number.POSITIVE_INFINITY;
-  let bestEpoch = -1;
+  let bestEpoch = 0;
   let bestPredictions: Float32Array = new Float32Array(0);
   let epochs = 0;
   let stoppedByTime = false;
+  const consider = (epoch: number, predictions: Float32Array, validationLoss: number) => {
+    if (!(validationLoss < bestLoss - 1e-5)) return;
+    bestLoss = validationLoss;
+    bestEpoch = epoch;
+    bestPredictions = predictions;
+    if (best) tf.dispose(best);
+    best = tf.tidy(() => model.getWeights().map((w) => w.clone()));
+  };
   try {
+    // Epoch 0 is the untrained network, which starts as a seasonal baseline: training must beat it.
+    const initial = predictSet(model, layout, validation);
+    consider(0, initial, weightedMae(initial, validation.targets, options.stepWeights));
     for (let epoch = 0; epoch < options.maxEpochs; epoch++) {
       const order = shuffledIndices(train.count, random);
       let lossSum = 0;
@@ -128,15 +139,8 @@ export async function trainNetwork(
       const predictions = predictSet(model, layout, validation);
       const validationLoss = weightedMae(predictions, validation.targets, options.stepWeights);
       options.onEpoch?.(epochs, lossSum / Math.max(1, batches), validationLoss);
-      if (validationLoss < bestLoss - 1e-5) {
-        bestLoss = validationLoss;
-        bestEpoch = epochs;
-        bestPredictions = predictions;
-        if (best) tf.dispose(best);
-        best = tf.tidy(() => model.getWeights().map((w) => w.clone()));
-      } else if (epochs - bestEpoch >= options.patience) {
-        break;
-      }
+      consider(epochs, predictions, validationLoss);
+      if (epochs - bestEpoch >= options.patience) break;
       if (options.maxTrainSeconds > 0 && (performance.now() - started) / 1000 > options.maxTrainSeconds) {
         stoppedByTime = true;
         break;
