@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { InputError } from '../core/errors.js';
 import { runBacktestCommand } from './backtest.js';
 import { registerSimulateCommand } from './simulate.js';
+import { registerIngestCommand } from './ingest.js';
 
 /**
  * The `prescale` command line. Exit codes: 0 success, 1 bad input data or a failure while running,
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
       }
     });
   registerSimulateCommand(program);
+  registerIngestCommand(program);
   return program;
 }
 
