@@ -94,7 +94,7 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
       cluster,
       models: memoryModels(),
       train: async (series, fit) => selectChampion(series, { ...fit, horizon: 24, candidates: ['snaive'], baseline: false }),
-      calendarEffects: async () => [],
+      calendarEntries: async () => [],
       collect: async (at) => {
         const bucket = Math.floor(at / 300_000) * 300_000;
         const point = trace.find((p) => p.t === bucket);
