@@ -13,6 +13,8 @@ describe('learned actions', () => {
     const decision = { target: 'default/web', time: 1, mode: 'reactive' as const, rule: 'reactive: cpu 93% > 90%', previousReplicas: 5, desiredReplicas: 8, applied: true, inputs: {} };
     expect(interventionFromDecision(decision)).toEqual({ target: 'default/web', time: 1, fromReplicas: 5, toReplicas: 8, rule: 'reactive: cpu 93% > 90%' });
     expect(interventionFromDecision({ ...decision, rule: 'forecast P90 ...' })).toBeNull();
+    // A breach held back by a policy stage still counts.
+    expect(interventionFromDecision({ ...decision, rule: 'step limit +3; wanted 12 by reactive: cpu 93% > 90%' })?.toReplicas).toBe(8);
     expect(interventionFromDecision({ ...decision, desiredReplicas: 5 })).toBeNull();
   });
 
