@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { createApp } from '../api/create-app.js';
@@ -52,6 +53,16 @@ export interface DemoSummary {
   jobs: number;
   seconds: number;
   decisions: Record<string, number>;
+}
+
+/** Scaling state, models info and calendar of an earlier demo run would leak into this one: start empty. */
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 /** Starts every demo from an empty database of its own (only ever the `_demo` one). */
@@ -124,6 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { redis, store } = runtime;
   const queues = new QueueSet(redis, config.redis.prefix);
   await queues.obliterate();
+  await deleteKeys(redis, `${config.redis.prefix}:*`);
   const workers = startWorkers(runtime.deps, { connection: redis, prefix: config.redis.prefix });
   const replay = new ReplayScheduler(queues, scheduleTable(config), clock);
   await replay.ready();

@@ -387,7 +387,9 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   let nextLevel = state.level;
   if (input.loop === 'plan' && options.levelTimeConstantMs > 0 && load !== null && forecastNow && forecastNow.peakMean > 0) {
     const observed = clamp(level * (load / forecastNow.peakMean), 1 / options.maxLevelCorrection, options.maxLevelCorrection);
-    const alpha = 1 - Math.exp(-Math.min(now - (state.level?.at ?? now - intervalMs), 6 * options.levelTimeConstantMs) / options.levelTimeConstantMs);
+    // Age never negative: a state written at a later time (a replay restarted, a clock stepped back) must not blow up.
+    const age = Math.max(0, now - (state.level?.at ?? now - intervalMs));
+    const alpha = 1 - Math.exp(-Math.min(age, 6 * options.levelTimeConstantMs) / options.levelTimeConstantMs);
     nextLevel = { ratio: Math.round((level + alpha * (observed - level)) * 1e4) / 1e4, at: now };
   }
 

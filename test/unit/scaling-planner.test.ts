@@ -270,4 +270,16 @@ describe('planTick, synthetic cases', () => {
     const stale = planTick(baseInput({ now: t0 + 6 * 3_600_000, state: { ...wild[119]!.state, reactiveUntil: null } }));
     expect(stale.decision.inputs.levelRatio).toBeCloseTo(1, 2);
   });
+
+  it('level correction stays bounded when the stored state is from a later time (replay restarted, clock stepped back)', () => {
+    const t0 = baseInput().now;
+    // Found by the demo: a state written two days "later" made the smoothing weight overflow (level x1e83).
+    const future = { mode: 'predictive' as const, recommendations: [], changes: [], reactiveUntil: null, level: { ratio: 1.44, at: t0 + 2 * 86_400_000 } };
+    const result = planTick(baseInput({ state: future, live: { load: 194, at: t0 }, forecast: syntheticForecast(t0 - MIN, MIN, 30, 392, 40) }));
+    const next = result.state.level!.ratio;
+    expect(Number.isFinite(next)).toBe(true);
+    expect(next).toBeGreaterThanOrEqual(0.5);
+    expect(next).toBeLessThanOrEqual(2);
+    expect(result.desiredReplicas).toBeLessThan(20);
+  });
 });
