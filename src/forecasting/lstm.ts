@@ -48,6 +48,9 @@ export function createLstmForecaster(overrides: Partial<LstmConfig> = {}): LstmF
 
 export const lstmForecaster: LstmForecaster = createLstmForecaster();
 
+export { DEFAULT_LSTM_CONFIG, TINY_LSTM_CONFIG, type LstmConfig } from './lstm/config.js';
+export type { FittedLstm } from './lstm/fitted-lstm.js';
+
 /** Initialises TensorFlow.js (tfjs-node when installed, else wasm, else cpu) and returns the backend's name. */
 export const lstmBackend = ensureBackend;
 /** The backend in use, or undefined before the first fit/load. */

@@ -8,7 +8,7 @@ import { createLstmForecaster, currentLstmBackend, lstmBackend, lstmForecaster }
 import type { FittedLstm } from '../../src/forecasting/lstm/fitted-lstm.js';
 import { buildNetwork } from '../../src/forecasting/lstm/model-builder.js';
 import { deriveLayout } from '../../src/forecasting/lstm/fit.js';
-import { DEFAULT_LSTM_CONFIG } from '../../src/forecasting/lstm/config.js';
+import { DEFAULT_LSTM_CONFIG, TINY_LSTM_CONFIG } from '../../src/forecasting/lstm/config.js';
 import { HISTORY_FEATURES, recentFeatureCount, stepFeatureCount } from '../../src/forecasting/lstm/features.js';
 
 /** First `count` points of a real trace in data/traces (README.md there gives provenance). */
@@ -19,17 +19,7 @@ function traceSlice(file: string, count: number): RegularSeries {
 }
 
 // Tiny networks and few epochs: these tests check behaviour, bench/lstm.ts checks accuracy and speed.
-const tiny = createLstmForecaster({
-  units: 4,
-  hiddenUnits: 8,
-  encoderSteps: 6,
-  maxEpochs: 3,
-  patience: 2,
-  batchSize: 32,
-  maxTrainWindows: 48,
-  maxValidationWindows: 24,
-  maxTrainSeconds: 0,
-});
+const tiny = createLstmForecaster(TINY_LSTM_CONFIG);
 
 // NYC taxi passengers per 30 min: one-day season of 48 steps; 8 days of it.
 const taxi = traceSlice('nab_nyc_taxi_30min.csv', 8 * 48);
