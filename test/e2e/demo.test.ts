@@ -29,6 +29,8 @@ describe('npm run demo (shortened replay)', () => {
     const decisions = Object.values(summary.decisions).reduce((a, b) => a + b, 0);
     expect(decisions).toBe(181 + 361);
     expect(summary.decisions['predictive']).toBeGreaterThan(0);
+    // Sanity, not a benchmark: Prescale stays in the HPA's league (a runaway forecast once made it 5x).
+    expect(summary.prescale.replicaHours).toBeLessThan(1.5 * summary.reactiveOnly.replicaHours);
     for (const s of [summary.prescale, summary.reactiveOnly]) {
       expect(s.replicaHours).toBeGreaterThan(0);
       expect(s.slack).toBeGreaterThanOrEqual(0);
