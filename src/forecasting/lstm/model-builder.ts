@@ -19,7 +19,7 @@ const BASELINE: ReadonlyArray<[number, number]> = [
   [STEP.dayTemplate, 0.3],
   [STEP.weekTemplate, 0.3],
   [STEP.meanDaysTemplate, 0.4],
-  [STEP.lastOffsetFast, 0.5],
+  [STEP.lastOffsetFast, 0.3],
   [STEP.hourOffsetSlow, 0.5],
 ];
 
