@@ -3,20 +3,12 @@
  * (server, workers, clients) with exit code 0.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/paths.js';
+import { freePort } from '../support/ports.js';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('prescale process', () => {
   it('serves, then stops cleanly on SIGTERM', async () => {

@@ -1,5 +1,4 @@
 /** Redis or InfluxDB down: a clear error that names the address and says a retry may help. */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ReplayClock } from '../../src/core/clock.js';
@@ -9,16 +8,10 @@ import { connectRedis } from '../../src/core/redis.js';
 import { createRuntime } from '../../src/runtime.js';
 import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
 import { inject } from 'vitest';
+import { freePort } from '../support/ports.js';
 
 /** A loopback port nothing listens on. */
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+const closedPort = freePort;
 
 describe('unreachable services', () => {
   it('Redis: a retryable ServiceError naming the address and how to start it', async () => {

@@ -1,16 +1,8 @@
 /** Seeded randomness for simulated intervals: reproducible for a given seed, no global state. */
+import { seededUniform } from '../../core/random.js';
 
-/** mulberry32: a small, fast 32-bit generator; plenty for Monte Carlo quantiles. Returns [0, 1). */
-export function uniformSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform draws in [0, 1); plenty for Monte Carlo quantiles. */
+export const uniformSource = seededUniform;
 
 /** Standard normal draws by Box-Muller (both values of each pair are used). */
 export function normalSource(seed: number): () => number {

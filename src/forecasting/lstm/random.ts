@@ -1,14 +1,7 @@
-/** mulberry32: a small seeded PRNG, so shuffles (and so training) are reproducible for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../core/random.js';
+
+/** A seeded generator, so shuffles (and so training) are reproducible for a given seed. */
+export const seededRandom = seededUniform;
 
 /** Fisher-Yates shuffle of 0 .. n-1 with the given generator. */
 export function shuffledIndices(n: number, random: () => number): Int32Array {

@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small, fast seeded 32-bit generator returning [0, 1). Reproducible for a given seed, no global
+ * state; used for simulated intervals (ETS) and training shuffles (LSTM).
+ */
+export function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,13 @@
+import { createServer } from 'node:net';
+
+/** A loopback port that was free a moment ago (for services a test starts, or to know nothing listens there). */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
