@@ -4,6 +4,8 @@ import type { QueueSet } from './queue-set.js';
 import { QUEUE_OF, type QueueName } from './queues.js';
 import { JOB_ORDER, type ScheduledJob } from './schedule-table.js';
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 export interface ReplayProgress {
   at: number;
   jobs: number;
@@ -37,9 +39,10 @@ export class ReplayScheduler {
   /** Runs every due job in (clock.now(), endMs]; the first instant also runs when it is on the grid. */
   async runUntil(endMs: number, onInstant?: (progress: ReplayProgress) => Promise<void> | void): Promise<number> {
     const startMs = this.clock.now();
-    const minEvery = Math.min(...this.table.map((j) => j.everyMs));
-    // Instants are multiples of each job's period, so schedules stay aligned like BullMQ's `every`.
-    let at = Math.ceil(startMs / minEvery) * minEvery;
+    // Instants are multiples of each job's period, so schedules stay aligned like BullMQ's `every`; stepping by
+    // the periods' greatest common divisor visits every instant at which some job is due.
+    const tick = this.table.map((j) => j.everyMs).reduce(gcd);
+    let at = Math.ceil(startMs / tick) * tick;
     while (at <= endMs) {
       if (at > this.clock.now()) this.clock.advanceTo(at);
       const due = this.table.filter((j) => at % j.everyMs === 0);
@@ -52,7 +55,7 @@ export class ReplayScheduler {
         this.jobsRun += added.length;
       }
       await onInstant?.({ at, jobs: this.jobsRun, fraction: (at - startMs) / Math.max(1, endMs - startMs) });
-      at += minEvery;
+      at += tick;
     }
     if (this.clock.now() < endMs) this.clock.advanceTo(endMs);
     return this.jobsRun;

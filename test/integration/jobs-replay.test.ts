@@ -175,6 +175,22 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
     expect(workload.desiredReplicas).toBeGreaterThanOrEqual(2);
   });
 
+  it('visits every instant at which a job is due, also when periods are not multiples of each other', async () => {
+    const start = Math.ceil(clock.now() / 3_600_000) * 3_600_000 + 3_600_000;
+    clock.advanceTo(start);
+    const table = [
+      { id: 'c', name: 'collect' as const, everyMs: 20_000, data: {} },
+      { id: 'f', name: 'forecast' as const, everyMs: 30_000, data: { target: id } },
+    ];
+    const replay = new ReplayScheduler(queues, table, clock);
+    await replay.ready();
+    const seen: number[] = [];
+    const jobs = await replay.runUntil(start + 60_000, ({ at }) => void seen.push(at - start));
+    await replay.close();
+    expect(jobs).toBe(4 + 3); // collect at 0, 20, 40, 60 s; forecast at 0, 30, 60 s
+    expect(seen).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+  });
+
   it('queues a logical job once however often it is added', async () => {
     const at = REPLAY_START + 7 * 3_600_000;
     const [a, b] = [await queues.add('forecast', { at, target: id }), await queues.add('forecast', { at, target: id })];
