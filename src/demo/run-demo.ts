@@ -65,14 +65,34 @@ async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-/** Starts every demo from an empty database of its own (only ever the `_demo` one). */
-async function dropDemoDatabase(config: PrescaleConfig): Promise<void> {
+/**
+ * Starts every demo from an empty database of its own (only ever the `_demo` one). Dropping a database that holds
+ * a previous replay and creating it again has, twice, left writes answered "database not found": so the new
+ * database must take a probe write before the demo goes on.
+ */
+async function resetDemoDatabase(config: PrescaleConfig): Promise<void> {
   if (config.influx.api !== 'v1' || !config.influx.database.endsWith('_demo')) return;
-  const url = `${config.influx.url}/query?q=${encodeURIComponent(`DROP DATABASE "${config.influx.database}"`)}`;
-  const response = await fetch(url, { method: 'POST' }).catch((error: unknown) => {
-    throw new ServiceError('influxdb', config.influx.url, `unreachable (${(error as Error).message}); is influxd running? "npm run services:start" starts one`, true, { cause: error });
-  });
-  if (!response.ok) throw new ServiceError('influxdb', config.influx.url, `DROP DATABASE answered ${response.status} ${await response.text()}`, false);
+  const base = config.influx.url;
+  const db = config.influx.database;
+  const post = async (path: string, body?: string) => {
+    const response = await fetch(`${base}${path}`, { method: 'POST', ...(body !== undefined ? { body } : {}) }).catch((error: unknown) => {
+      throw new ServiceError('influxdb', base, `unreachable (${(error as Error).message}); is influxd running? "npm run services:start" starts one`, true, { cause: error });
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  const statement = (q: string) => post(`/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(q)}`);
+  const dropped = await statement(`DROP DATABASE "${db}"`);
+  if (dropped.status !== 200) throw new ServiceError('influxdb', base, `DROP DATABASE answered ${dropped.status} ${dropped.text}`, false);
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    await statement(`CREATE DATABASE "${db}"`);
+    const probe = await post(`/write?db=${encodeURIComponent(db)}&precision=ms`, `prescale_demo_probe v=1 ${Date.UTC(1995, 0, 1)}`);
+    if (probe.status === 204) {
+      await statement(`DROP MEASUREMENT "prescale_demo_probe"`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new ServiceError('influxdb', base, `database "${db}" does not take writes after being created again`, true);
 }
 
 /**
@@ -116,7 +136,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const pool = config.nodePools.find((p) => p.name === target.nodePool);
   const initialNodes = pool ? Math.max(pool.minNodes, packPods(pool, [{ workload: id, replicas: initialReplicas, requests: target.podRequests! }]).nodes) : 0;
   const cluster = SimulatedCluster.fromConfig(clock, config, { replicas: { [id]: initialReplicas }, nodes: pool ? { [pool.name]: initialNodes } : {} });
-  await dropDemoDatabase(config);
+  await resetDemoDatabase(config);
   const runtime = await createRuntime(config, {
     clock,
     logger,
