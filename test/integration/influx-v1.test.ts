@@ -9,19 +9,12 @@ import { ServiceError } from '../../src/core/errors.js';
 import { createInfluxV1Store } from '../../src/metrics/influx-v1.js';
 import type { MetricPoint } from '../../src/metrics/metrics-store.js';
 import { metricsStoreContract, readTrace } from '../contract/metrics-store.contract.js';
+import { freePort } from '../support/ports.js';
 
 const influxUrl = inject('influxUrl');
 
 /** A loopback port nothing listens on (bound, then released). */
-const closedPort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+const closedPort = freePort;
 const prefix = `it_influx_v1_${process.pid}`;
 let databases = 0;
 

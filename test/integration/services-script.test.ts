@@ -3,24 +3,17 @@
  * anything here, so it cannot disturb a developer's services).
  */
 import { spawnSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/paths.js';
+import { freePort } from '../support/ports.js';
 
 function status(env: Record<string, string>) {
   const result = spawnSync('bash', ['scripts/services.sh', 'status'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
   return { code: result.status, out: result.stdout };
 }
 
-const closedPort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/** A loopback port nothing listens on (bound, then released). */
+const closedPort = freePort;
 
 describe('scripts/services.sh status', () => {
   it('reports both services answering at the configured addresses', () => {
