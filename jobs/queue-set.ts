@@ -27,15 +27,20 @@ export class QueueSet {
     return this.queueOf(name).add(name, data, { jobId: jobId(name, data) });
   }
 
-  /** QueueEvents for waiting on job completion (replays and tests). */
-  events(): Record<QueueName, QueueEvents> {
+  /**
+   * QueueEvents for waiting on job completion (replays and tests), listening already: QueueEvents only sees events
+   * after it has connected, so a job added before that may finish unseen and its wait would time out.
+   */
+  async events(): Promise<Record<QueueName, QueueEvents>> {
     const make = (name: QueueName) => new QueueEvents(name, { connection: this.connection, prefix: this.prefix });
-    return {
+    const events = {
       [QUEUES.ingest]: make(QUEUES.ingest),
       [QUEUES.train]: make(QUEUES.train),
       [QUEUES.forecast]: make(QUEUES.forecast),
       [QUEUES.plan]: make(QUEUES.plan),
     };
+    await Promise.all(Object.values(events).map((e) => e.waitUntilReady()));
+    return events;
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ export interface ReplayProgress {
  * production; only the ticking differs, which is what lets a week of history replay in seconds.
  */
 export class ReplayScheduler {
-  private readonly events: Record<QueueName, QueueEvents>;
+  private events: Record<QueueName, QueueEvents> | null = null;
   private jobsRun = 0;
 
   constructor(
@@ -28,16 +28,16 @@ export class ReplayScheduler {
     private readonly clock: ReplayClock,
     /** Longest a single job may take before the replay fails (real milliseconds). */
     private readonly jobTimeoutMs = 120_000,
-  ) {
-    this.events = queues.events();
-  }
+  ) {}
 
+  /** Connects the completion listeners; call before runUntil. */
   async ready(): Promise<void> {
-    await Promise.all(Object.values(this.events).map((e) => e.waitUntilReady()));
+    this.events ??= await this.queues.events();
   }
 
   /** Runs every due job in (clock.now(), endMs]; the first instant also runs when it is on the grid. */
   async runUntil(endMs: number, onInstant?: (progress: ReplayProgress) => Promise<void> | void): Promise<number> {
+    await this.ready();
     const startMs = this.clock.now();
     // Instants are multiples of each job's period, so schedules stay aligned like BullMQ's `every`; stepping by
     // the periods' greatest common divisor visits every instant at which some job is due.
@@ -51,7 +51,8 @@ export class ReplayScheduler {
         if (group.length === 0) continue;
         const added: Job[] = [];
         for (const job of group) added.push(await this.queues.add(job.name, { ...job.data, at }));
-        await Promise.all(added.map((job) => job.waitUntilFinished(this.events[QUEUE_OF[name]], this.jobTimeoutMs)));
+        const events = this.events![QUEUE_OF[name]];
+        await Promise.all(added.map((job) => job.waitUntilFinished(events, this.jobTimeoutMs)));
         this.jobsRun += added.length;
       }
       await onInstant?.({ at, jobs: this.jobsRun, fraction: (at - startMs) / Math.max(1, endMs - startMs) });
@@ -62,6 +63,7 @@ export class ReplayScheduler {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.events).map((e) => e.close()));
+    if (this.events) await Promise.all(Object.values(this.events).map((e) => e.close()));
+    this.events = null;
   }
 }

@@ -171,8 +171,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   try {
     say(`backfilling ${options.backfillDays} days of ${options.trace.split('/').pop()} into InfluxDB (${config.influx.url}, database ${config.influx.database})`);
+    const events = await queues.events();
     const ingest = await queues.add('ingest', { at: replayStart, file: options.trace, measurement: target.load.measurement, field: target.load.field, tags: target.load.tags, shiftMs: 0, toMs: replayStart });
-    const events = queues.events();
     const ingested = (await ingest.waitUntilFinished(events['prescale-ingest'], 120_000)) as { points: number };
     await Promise.all(Object.values(events).map((e) => e.close()));
     say(`backfilled ${ingested.points} points`);

@@ -120,7 +120,7 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
 
   it('ingests a real trace through the queue, retrying a transient write failure', async () => {
     failWritesOnce = true;
-    const events = queues.events();
+    const events = await queues.events();
     const job = await queues.add('ingest', { at: REPLAY_START, file: NASA, measurement: 'http_requests', field: 'requests', tags: { service: 'web' }, fromMs: FIRST_DAY, toMs: REPLAY_START });
     const result = (await job.waitUntilFinished(events['prescale-ingest'], 30_000)) as { points: number };
     await Promise.all(Object.values(events).map((e) => e.close()));
@@ -132,7 +132,7 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
   });
 
   it('fails a job with a bad payload at once, naming the field, without retries', async () => {
-    const events = queues.events();
+    const events = await queues.events();
     const job = await queues.queueOf('plan').add('plan', { at: REPLAY_START, target: 42 });
     await expect(job.waitUntilFinished(events['prescale-plan'], 10_000)).rejects.toThrow(/invalid plan payload: target/);
     const failed = (await queues.queueOf('plan').getJob(job.id!)) as Job;
@@ -193,9 +193,9 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
 
   it('queues a logical job once however often it is added', async () => {
     const at = REPLAY_START + 7 * 3_600_000;
+    const events = await queues.events();
     const [a, b] = [await queues.add('forecast', { at, target: id }), await queues.add('forecast', { at, target: id })];
     expect(a.id).toBe(b.id);
-    const events = queues.events();
     await a.waitUntilFinished(events['prescale-forecast'], 10_000);
     await Promise.all(Object.values(events).map((e) => e.close()));
     expect(await queues.queueOf('forecast').getJobCountByTypes('completed')).toBeGreaterThan(0);
