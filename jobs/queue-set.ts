@@ -1,5 +1,5 @@
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, QUEUE_OF, QUEUES, jobId, type JobName, type QueueName } from './queues.js';
+import { DEFAULT_JOB_OPTIONS, QUEUE_OF, jobId, perQueue, type JobName, type QueueName } from './queues.js';
 
 /** The four queues, created once per process, with helpers to add jobs idempotently. */
 export class QueueSet {
@@ -9,13 +9,7 @@ export class QueueSet {
     private readonly connection: ConnectionOptions,
     readonly prefix: string,
   ) {
-    const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-    this.queues = {
-      [QUEUES.ingest]: make(QUEUES.ingest),
-      [QUEUES.train]: make(QUEUES.train),
-      [QUEUES.forecast]: make(QUEUES.forecast),
-      [QUEUES.plan]: make(QUEUES.plan),
-    };
+    this.queues = perQueue((name) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }));
   }
 
   queueOf(name: JobName): Queue {
@@ -32,13 +26,7 @@ export class QueueSet {
    * after it has connected, so a job added before that may finish unseen and its wait would time out.
    */
   async events(): Promise<Record<QueueName, QueueEvents>> {
-    const make = (name: QueueName) => new QueueEvents(name, { connection: this.connection, prefix: this.prefix });
-    const events = {
-      [QUEUES.ingest]: make(QUEUES.ingest),
-      [QUEUES.train]: make(QUEUES.train),
-      [QUEUES.forecast]: make(QUEUES.forecast),
-      [QUEUES.plan]: make(QUEUES.plan),
-    };
+    const events = perQueue((name) => new QueueEvents(name, { connection: this.connection, prefix: this.prefix }));
     await Promise.all(Object.values(events).map((e) => e.waitUntilReady()));
     return events;
   }

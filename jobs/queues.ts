@@ -18,6 +18,11 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/** One thing per queue (a Queue, a QueueEvents, a worker), made by `make`. */
+export function perQueue<T>(make: (name: QueueName) => T): Record<QueueName, T> {
+  return Object.fromEntries(Object.values(QUEUES).map((name) => [name, make(name)])) as Record<QueueName, T>;
+}
+
 /** Absent on jobs from wall-time job schedulers: then the job is for the moment it runs. */
 const at = z.number().int().nonnegative().optional();
 const target = z.string().min(1);
