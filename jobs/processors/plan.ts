@@ -9,6 +9,7 @@ import { selfHeal } from '../self-heal.js';
 import { calendarEffectsForTick } from '../../src/scaling/calendar.js';
 import { interventionFromDecision } from '../../src/scaling/learned-actions.js';
 import type { JobPayload } from '../queues.js';
+import { REQUIRED_HISTORY_DAYS } from './train.js';
 
 export interface PlanResult {
   target: string;
@@ -60,7 +61,7 @@ export function planProcessor(deps: JobDeps) {
       trainedAt: info?.trainedAt ?? null,
       ...(comparable ? { backtestMase: info.backtestMase!, naiveMase: info.naiveMase! } : {}),
       historyDays: info?.historyDays ?? 0,
-      requiredHistoryDays: info?.requiredHistoryDays ?? 2,
+      requiredHistoryDays: info?.requiredHistoryDays ?? REQUIRED_HISTORY_DAYS,
     };
     const result: TickResult = planTick({
       now: at,

@@ -9,8 +9,13 @@ import { alreadyCovered, learnedFeature, suggestCalendarFloors } from '../../src
 import type { JobPayload } from '../queues.js';
 
 const DAY_MS = 86_400_000;
-/** A seasonal model wants two seasons of the daily pattern; below that the target stays in learning mode. */
-export const REQUIRED_HISTORY_DAYS = 2;
+/**
+ * One day of history gives seasonal naive its season (and its own intervals); from two days on the champion
+ * selection backtests the seasonal models. Below one day the target stays in learning mode: the replays
+ * (bench:scaling) showed the second day spent learning cost more under-provisioned minutes than the
+ * day-old seasonal naive forecast did.
+ */
+export const REQUIRED_HISTORY_DAYS = 1;
 
 export interface TrainResult {
   target: string;
@@ -32,7 +37,7 @@ export function trainProcessor(deps: JobDeps) {
     const points = history?.values.length ?? 0;
     const historyDays = (points * deps.config.step) / DAY_MS;
     const baseInfo = { target: id, trainedAt: at, historyDays, requiredHistoryDays: REQUIRED_HISTORY_DAYS };
-    if (!history || historyDays < 1) {
+    if (!history || historyDays < REQUIRED_HISTORY_DAYS) {
       const info: ModelInfo = { ...baseInfo, kind: 'none', description: 'none', version: 0, trainedUntil: at, scores: {}, notes: [`learning: ${historyDays.toFixed(1)} of ${REQUIRED_HISTORY_DAYS} days of history`] };
       await deps.state.setModelInfo(info);
       deps.logger.info({ target: id, historyDays }, 'not enough history to train');

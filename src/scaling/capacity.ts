@@ -115,8 +115,11 @@ export function forecastOverWindow(forecast: Forecast, fromMs: number, toMs: num
       result.peakTime = point.time;
     }
   }
-  // Covered: the forecast reaches the window's end and has points in it (one starting later covers nothing).
-  result.covers = result.points > 0 && forecast.startMs + forecast.mean.length * forecast.stepMs >= toMs;
+  // Covered: the forecast reaches the window's end and has points in it, or the whole window lies in the
+  // step just before the forecast's first point (the step live metrics already show: live load sizes it).
+  const end = forecast.startMs + forecast.mean.length * forecast.stepMs;
+  const withinObservedStep = forecast.startMs >= toMs && forecast.startMs - fromMs <= forecast.stepMs;
+  result.covers = forecast.mean.length > 0 && end >= toMs && (result.points > 0 || withinObservedStep);
   return result;
 }
 
@@ -156,10 +159,12 @@ export function chooseHeadroom(
   calibration: readonly number[],
   options: HeadroomOptions = DEFAULT_HEADROOM,
 ): { headroom: number; source: 'calibration' | 'interval width' } {
-  const ratios = calibration.filter((r) => Number.isFinite(r) && r >= 0);
-  if (ratios.length >= options.minCalibrationSamples) {
-    const sorted = [...ratios].sort((a, b) => a - b);
-    const h = percentile(sorted, options.coverage ?? q) - 1;
+  const ratios = new Float64Array(calibration.length);
+  let count = 0;
+  for (const r of calibration) if (Number.isFinite(r) && r >= 0) ratios[count++] = r;
+  if (count >= options.minCalibrationSamples) {
+    // Runs on every 15 s tick over up to 960 ratios: selection, not a sort.
+    const h = selectPercentile(ratios.subarray(0, count), options.coverage ?? q) - 1;
     return { headroom: Math.min(options.maxHeadroom, Math.max(options.minMultiplier - 1, h)), source: 'calibration' };
   }
   return { headroom: Math.min(options.maxHeadroom, Math.max(options.minHeadroom, options.widthFactor * relativeHalfWidth)), source: 'interval width' };
@@ -172,6 +177,49 @@ export function percentile(sorted: readonly number[], p: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(sorted.length - 1, lo + 1);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * Percentile `p` (0..100) of unsorted values by linear interpolation, the same number `percentile` gives on
+ * them sorted; O(n) by quickselect. Reorders `values` in place.
+ */
+export function selectPercentile(values: Float64Array, p: number): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const pos = (p / 100) * (n - 1);
+  const lo = Math.floor(pos);
+  const low = select(values, lo);
+  if (lo + 1 >= n || pos === lo) return low;
+  // After selecting lo, everything right of it is >= it: the next order statistic is their minimum.
+  let next = Infinity;
+  for (let i = lo + 1; i < n; i++) if (values[i]! < next) next = values[i]!;
+  return low + (next - low) * (pos - lo);
+}
+
+/** The k-th smallest (0-based) of `a`, moving it to index k with smaller values left of it (Hoare quickselect). */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const pivot = a[(left + right) >> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** Replicas needed to serve `load` when one replica serves `capacityPerReplica`, with `headroom` on top. */

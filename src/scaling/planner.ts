@@ -44,7 +44,7 @@ export interface PlannerOptions {
   maxLiveAgeMs: number;
   /** A forecast above this many times max(recent peak, live load) is capped there and noted. */
   explosionFactor: number;
-  /** Calibration ratios kept in the state (one per planning tick with live load and a forecast). */
+  /** Calibration ratios kept in the state (one per planning tick with live load and a forecast: 960 = 4 h at 15 s). */
   calibrationSamples: number;
   /**
    * Level correction: the forecast is scaled by a smoothed ratio of live load to the forecast mean for the
@@ -62,11 +62,11 @@ export interface PlannerOptions {
 }
 
 export const DEFAULT_PLANNER: PlannerOptions = {
-  planIntervalMs: 60_000,
+  planIntervalMs: 15_000,
   liveMargin: 0.05,
   maxLiveAgeMs: 600_000,
   explosionFactor: 3,
-  calibrationSamples: 240,
+  calibrationSamples: 960,
   levelTimeConstantMs: 900_000,
   maxLevelCorrection: 2,
   headroom: DEFAULT_HEADROOM,

@@ -47,7 +47,7 @@ export interface PolicyOptions {
 /**
  * Defaults: scale-up as fast as the HPA's default (100% or 4 pods per 15 s, the larger) and no up
  * stabilisation, because the planner is already ahead of the load; scale-down at most 50% per minute with
- * a 1-minute window (far shorter than the HPA's 5 minutes: the sizing window already looks a pod lead time
+ * a 30-second window (far shorter than the HPA's 5 minutes: the sizing window already looks a pod lead time
  * ahead, and scale-in needs forecast and live load to agree).
  */
 export const DEFAULT_POLICY: PolicyOptions = {
@@ -59,7 +59,7 @@ export const DEFAULT_POLICY: PolicyOptions = {
     select: 'max',
     stabilizationMs: 0,
   },
-  scaleDown: { policies: [{ type: 'percent', value: 50, periodMs: 60_000 }], select: 'max', stabilizationMs: 60_000 },
+  scaleDown: { policies: [{ type: 'percent', value: 50, periodMs: 60_000 }], select: 'max', stabilizationMs: 30_000 },
   overMax: { mode: 'honour-max', bufferReplicas: 0, bufferPercent: 0 },
 };
 

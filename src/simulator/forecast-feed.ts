@@ -2,7 +2,10 @@
  * The forecasts the `prescale` policy gets during a replay, as the service would make them: retrain
  * (champion selection) every `retrainEveryMs` on the history up to now only, and between retrainings feed
  * each newly completed point to the fitted model (re-filtering, no re-estimation) and forecast again.
- * A point of the trace counts as observed once its step is over (the 5-minute value is known at its end).
+ * A point of the trace counts as observed once the metrics pipeline has shown it: the replayed demand is a
+ * step function of the trace's points, so the first live sample of a step (metric lag after it starts)
+ * already gives its value, as a partial last bucket would in the service. Without `knownAfterMs` a point
+ * counts only once its step is over.
  */
 import type { Forecast, FittedModel, RegularSeries } from '../forecasting/forecaster.js';
 import { selectChampion } from '../forecasting/champion.js';
@@ -16,10 +19,15 @@ export interface ForecastFeedOptions {
   retrainEveryMs?: number;
   /** History a training reads, ms. Default 28 days. */
   historyMs?: number;
-  /** History needed before the first model, ms. Default 2 days, as the service (jobs/processors/train.ts); the policy is reactive until then. */
+  /** History needed before the first model, ms. Default 1 day, as the service (REQUIRED_HISTORY_DAYS in jobs/processors/train.ts); the policy is reactive until then. */
   minHistoryMs?: number;
   /** Forecast length in trace steps. */
   horizonSteps: number;
+  /**
+   * A point counts as observed this long after its step starts, ms (the metric lag); default: when its step
+   * is over.
+   */
+  knownAfterMs?: number;
   /** Forecaster kinds the champion selection tries (default: the service's). */
   candidates?: readonly string[];
 }
@@ -49,17 +57,18 @@ export class ForecastFeed {
   ) {
     this.retrainEveryMs = options.retrainEveryMs ?? 6 * 3_600_000;
     this.historyMs = options.historyMs ?? 28 * DAY_MS;
-    this.minHistoryMs = options.minHistoryMs ?? 2 * DAY_MS;
+    this.minHistoryMs = options.minHistoryMs ?? DAY_MS;
   }
 
-  /** Index of the last point whose step is complete at `now`, -1 for none. */
+  /** Index of the last point observed at `now`, -1 for none. */
   private lastCompleteIndex(now: number): number {
     const { times, stepMs } = this.trace;
+    const knownAfter = this.options.knownAfterMs ?? stepMs;
     let lo = -1;
     let hi = times.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (times[mid]! + stepMs <= now) lo = mid;
+      if (times[mid]! + knownAfter <= now) lo = mid;
       else hi = mid - 1;
     }
     return lo;

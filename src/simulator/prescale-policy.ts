@@ -1,7 +1,7 @@
 /**
  * The `prescale` policy: the full engine walking forward in replayed time, seeing only what the service
- * would see. Every tick (15 s) the engine's reactive loop runs, every minute its planning loop, both through
- * the scaling engine's pure planner on the forecasts of a ForecastFeed (retrained every 6 h on the history up
+ * would see. Every tick (15 s) the engine runs: as the planning loop every PLAN_EVERY_MS (the service's
+ * default, 15 s) and as the reactive loop on the ticks between, both through the scaling engine's pure planner on the forecasts of a ForecastFeed (retrained every 6 h on the history up
  * to now). Nodes: the engine's node-pool plan (node-pool.ts, packing the replicas the planner expects within
  * the node lead window) is held as placeholder capacity that the Cluster Autoscaler model turns into nodes.
  *
@@ -21,7 +21,8 @@ import { indexAt } from './trace.js';
 
 export type PlanTick = (input: TickInput) => TickResult;
 
-const PLAN_EVERY_MS = 60_000;
+/** The service's default planning interval (config schedule.plan). */
+const PLAN_EVERY_MS = 15_000;
 /** How far back the "recent peak" reaches that caps an exploding forecast. */
 const RECENT_PEAK_MS = 7 * 86_400_000;
 
@@ -31,6 +32,8 @@ export interface PrescalePolicyOptions {
   feed?: Partial<ForecastFeedOptions>;
   /** target.quantile, percent (default the config default, 90). */
   quantile?: number;
+  /** How often the planning loop runs, ms (default PLAN_EVERY_MS); the reactive loop runs on every tick. */
+  planEveryMs?: number;
 }
 
 export class PrescalePolicy implements ScalingPolicy {
@@ -47,12 +50,14 @@ export class PrescalePolicy implements ScalingPolicy {
   private nodeState: NodePoolScalingState | null = null;
   private readonly planTick: PlanTick;
   private peakCache = { index: -2, peak: 0 };
+  private readonly planEveryMs: number;
 
   constructor(
     private readonly env: SimEnv,
     options: PrescalePolicyOptions = {},
   ) {
     this.planTick = options.planTick ?? enginePlanTick;
+    this.planEveryMs = options.planEveryMs ?? PLAN_EVERY_MS;
     const s = env.settings;
     const spec = env.cluster.workloadSpec(env.ref);
     const poolSpec = env.cluster.nodePoolSpec(env.pool);
@@ -79,14 +84,14 @@ export class PrescalePolicy implements ScalingPolicy {
     });
     const stepMs = env.trace.stepMs;
     const horizonSteps = Math.ceil((s.nodeStartupMs + s.podStartupMs + 15 * 60_000) / stepMs) + 2;
-    this.feed = new ForecastFeed(env.trace, { horizonSteps, ...options.feed });
+    this.feed = new ForecastFeed(env.trace, { horizonSteps, knownAfterMs: s.metricLagMs, ...options.feed });
     this.hpa = new HpaController({ minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetAverageValue: s.targetUtilization * s.capacityPerReplica });
     this.autoscaler = new ClusterAutoscalerModel(env.cluster, env.pool);
   }
 
   async tick(now: number): Promise<string> {
     const { cluster, ref, settings: s } = this.env;
-    const planning = now - this.lastPlan >= PLAN_EVERY_MS;
+    const planning = now - this.lastPlan >= this.planEveryMs;
     if (planning || this.view === null) this.view = await this.feed.at(now);
     const current = cluster.inspectWorkload(ref).desiredReplicas;
     let desired: number;
@@ -110,7 +115,7 @@ export class PrescalePolicy implements ScalingPolicy {
         podLeadMs: s.podStartupMs,
         state: this.state,
         loop: planning ? 'plan' : 'reactive',
-        planIntervalMs: PLAN_EVERY_MS,
+        planIntervalMs: this.planEveryMs,
         nodeLeadMs: s.nodeStartupMs,
         recentPeakLoad: this.recentPeak(seen.time),
       };
@@ -148,7 +153,7 @@ export class PrescalePolicy implements ScalingPolicy {
       cluster: { desiredNodes: snap.desiredNodes, readyNodes: snap.readyNodes, pendingPods: snap.pendingPods },
       demands: [{ workload: `${this.target.namespace}/${this.target.name}`, replicas: result.replicasAhead ?? result.desiredReplicas, requests: this.target.podRequests! }],
       nodeLeadMs: s.nodeStartupMs,
-      intervalMs: PLAN_EVERY_MS,
+      intervalMs: this.planEveryMs,
       state: this.nodeState,
     });
     this.nodeState = plan.state;

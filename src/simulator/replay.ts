@@ -58,6 +58,8 @@ export interface SimulationOptions {
   planTick?: PlanTick;
   /** For the prescale policy: the forecast quantile the planner sizes for (target.quantile), percent. Default 90. */
   quantile?: number;
+  /** For the prescale policy: how often its planning loop runs, ms (default PLAN_EVERY_MS). */
+  planEveryMs?: number;
   feed?: Partial<ForecastFeedOptions>;
   /** Called every simulated day with the fraction done. */
   onProgress?: (fraction: number) => void;
@@ -145,6 +147,7 @@ export async function simulate(policyName: PolicyName, options: SimulationOption
       ...(options.planTick ? { planTick: options.planTick } : {}),
       ...(options.feed ? { feed: options.feed } : {}),
       ...(options.quantile !== undefined ? { quantile: options.quantile } : {}),
+      ...(options.planEveryMs !== undefined ? { planEveryMs: options.planEveryMs } : {}),
     });
     policy = prescale;
   }

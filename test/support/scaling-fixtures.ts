@@ -9,9 +9,11 @@ import { tracePath } from '../../src/core/paths.js';
 import type { Forecast, RegularSeries } from '../../src/forecasting/forecaster.js';
 import type { TickInput } from '../../src/scaling/engine.js';
 
+/** A target sized at P90 (the synthetic cases' arithmetic is written for it; the default is 98). */
 export function makeTarget(overrides: Record<string, unknown> = {}): TargetConfig {
   return targetSchema.parse({
     name: 'web',
+    quantile: 90,
     load: { measurement: 'http', field: 'rps' },
     capacityPerReplica: 100,
     maxReplicas: 50,
@@ -82,6 +84,8 @@ export function baseInput(overrides: Partial<TickInput> = {}): TickInput {
     calendar: [],
     model: { model: 'ets(A,Ad,A)[288]', trainedAt: now - 3_600_000, backtestMase: 0.5, naiveMase: 0.8, historyDays: 14, requiredHistoryDays: 2 },
     podLeadMs: 90_000,
+    // A planning tick every minute: the synthetic cases' windows (lead + interval = 150 s) are written for it.
+    planIntervalMs: 60_000,
     state: null,
     loop: 'plan',
     ...overrides,

@@ -9,6 +9,7 @@ import {
   percentile,
   replicasForLoad,
   replicasForUtilization,
+  selectPercentile,
 } from '../../src/scaling/capacity.js';
 import { syntheticForecast } from '../support/scaling-fixtures.js';
 
@@ -42,8 +43,12 @@ describe('forecast quantiles', () => {
     expect(w.peakTime).toBe(step);
     expect(w.covers).toBe(true);
     expect(forecastOverWindow(f, 0, 5 * step, 90).covers).toBe(false);
-    // A forecast starting after the window covers nothing.
+    // A forecast starting long after the window covers nothing.
     expect(forecastOverWindow(f, -3 * step, -2 * step, 90).covers).toBe(false);
+    // A window inside the step just before the forecast (observed by live metrics) is covered, with no points.
+    const observed = forecastOverWindow(f, -step + 30_000, -1000, 90);
+    expect(observed.covers).toBe(true);
+    expect(observed.points).toBe(0);
     // A window starting before the forecast (the not yet observed current step) overlaps fewer points.
     expect(forecastOverWindow(f, -step, 1, 90).points).toBe(1);
   });
@@ -102,5 +107,20 @@ describe('replicas', () => {
     ]);
     expect(b?.resource).toBe('cpu');
     expect(bindingResource([])).toBeNull();
+  });
+});
+
+describe('selectPercentile', () => {
+  it('gives what percentile gives on the sorted values, for every p, with ties and odd sizes', () => {
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const n of [1, 2, 3, 10, 101, 960]) {
+      const values = Array.from({ length: n }, () => Math.round(next() * 50) / 10);
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const p of [0, 1, 37.5, 50, 90, 97.5, 98, 100]) {
+        expect(selectPercentile(Float64Array.from(values), p)).toBeCloseTo(percentile(sorted, p), 12);
+      }
+    }
+    expect(selectPercentile(new Float64Array(0), 50)).toBeNaN();
   });
 });

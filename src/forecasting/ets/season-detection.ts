@@ -1,5 +1,5 @@
 /**
- * Which seasonal periods a series shows, among one day and one week at its step.
+ * Which seasonal periods a series shows, among one hour, one day and one week at its step.
  *
  * Test: the share of variance that a per-slot profile explains, after removing a centred moving average one
  * period wide (the trend), as an adjusted R^2 (so a weekly profile's 7x more slots do not win by chance).
@@ -9,17 +9,25 @@
  *     slots that is already significant far below 0.1%, yet low enough for spiky request counts);
  *   - week (as a second period beside the day): needs two whole weeks, a daily season, and the weekly
  *     profile's adjusted R^2 above the daily one's by WEEK_MIN_GAIN on the same detrended series.
+ *   - hour (instead of the day): when an hourly profile (at least HOUR_MIN_STEPS steps) explains as much of
+ *     the day-detrended series as the daily one does, within WEEK_MIN_GAIN, and at least HOUR_MIN_R2. A
+ *     job that runs every hour (the ASG CPU trace) then gets a 12-slot season fitted on every hour instead
+ *     of a 288-slot one that learns each slot from one point a day.
  */
 
 export const DAY_MIN_R2 = 0.05;
 export const WEEK_MIN_GAIN = 0.03;
+export const HOUR_MIN_R2 = 0.2;
+export const HOUR_MIN_STEPS = 4;
 
 export interface SeasonDetection {
-  /** Chosen periods in steps, shortest first (empty, [day] or [day, week]). */
+  /** Chosen periods in steps, shortest first (empty, [hour], [day] or [day, week]). */
   periods: number[];
+  hour: number;
   day: number;
   week: number;
-  /** Adjusted R^2 of the daily and weekly profiles (NaN when there was not enough history). */
+  /** Adjusted R^2 of the hourly, daily and weekly profiles (NaN when not tried or not enough history). */
+  hourR2: number;
   dayR2: number;
   weekR2: number;
   dayR2OnWeekly: number;
@@ -34,8 +42,9 @@ export function detectSeasons(y: ArrayLike<number>, stepMs: number): SeasonDetec
   const n = y.length;
   const day = stepsPerDay(stepMs);
   const week = 7 * day;
+  const hour = Math.round(3_600_000 / stepMs);
   const notes: string[] = [];
-  const result: SeasonDetection = { periods: [], day, week, dayR2: NaN, weekR2: NaN, dayR2OnWeekly: NaN, notes };
+  const result: SeasonDetection = { periods: [], hour, day, week, hourR2: NaN, dayR2: NaN, weekR2: NaN, dayR2OnWeekly: NaN, notes };
   if (day < 2) {
     notes.push(`step of ${stepMs} ms is a day or longer: no daily season`);
     return result;
@@ -49,6 +58,16 @@ export function detectSeasons(y: ArrayLike<number>, stepMs: number): SeasonDetec
   if (!(result.dayR2 >= DAY_MIN_R2)) {
     notes.push(`no daily pattern found (adjusted R^2 ${result.dayR2.toFixed(2)} < ${DAY_MIN_R2})`);
     return result;
+  }
+  if (hour >= HOUR_MIN_STEPS && day % hour === 0) {
+    result.hourR2 = profileR2(x, day, hour);
+    if (result.hourR2 >= HOUR_MIN_R2 && result.dayR2 - result.hourR2 < WEEK_MIN_GAIN) {
+      result.periods.push(hour);
+      notes.push(
+        `hourly pattern (adjusted R^2 ${result.hourR2.toFixed(2)}) explains the daily one (${result.dayR2.toFixed(2)}): season of one hour`,
+      );
+      return result;
+    }
   }
   result.periods.push(day);
   if (n < 2 * week) {
