@@ -166,6 +166,18 @@ describe('season detection', () => {
     expect(short.notes.join(' ')).toMatch(/under two days/);
   });
 
+  it('finds an hourly season on the ASG CPU trace (an hourly job), a daily one on Azure VM CPU and NASA', () => {
+    const asg = detectSeasons(trace('nab_asg_cpu_5min.csv').slice(0, 16034), STEP_5MIN);
+    expect(asg.periods).toEqual([12]);
+    expect(asg.hourR2).toBeGreaterThan(0.7);
+    expect(asg.notes.join(' ')).toMatch(/season of one hour/);
+    // Azure has an hourly ripple, but the daily profile explains far more: day (and week), not hour.
+    const azure = detectSeasons(trace('azure2019_vm_cpu_total_5min.csv').slice(0, 6912), STEP_5MIN);
+    expect(azure.periods).toEqual([288, 2016]);
+    expect(azure.hourR2).toBeLessThan(0.2);
+    expect(detectSeasons(nasa.slice(0, NASA_TRAIN), STEP_5MIN).hourR2).toBeLessThan(0.05);
+  });
+
   it('finds no season in white noise (synthetic)', () => {
     const noise = normalSource(3);
     expect(detectSeasons(Array.from({ length: 30 * 288 }, () => 50 + noise()), STEP_5MIN).periods).toEqual([]);
