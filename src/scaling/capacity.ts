@@ -96,6 +96,11 @@ export function forecastOverWindow(forecast: Forecast, fromMs: number, toMs: num
     covers: false,
     invalid: false,
   };
+  if (fromMs >= toMs) {
+    // An empty window (all of it already shown by live metrics): covered if the forecast reaches its end.
+    result.covers = forecast.mean.length > 0 && forecast.startMs + forecast.mean.length * forecast.stepMs >= toMs;
+    return result;
+  }
   const first = Math.max(0, Math.floor((fromMs - forecast.startMs) / forecast.stepMs));
   for (let i = first; i < forecast.mean.length; i++) {
     const t = forecast.startMs + i * forecast.stepMs;

@@ -123,6 +123,13 @@ function sanitize(name: string, value: number | null | undefined, notes: string[
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
+/** The end of the forecast step holding the live sample taken at `liveAt` (not before now). */
+function afterObservedStep(forecast: { startMs: number; stepMs: number }, liveAt: number, now: number): number {
+  if (liveAt < forecast.startMs) return now;
+  const stepEnd = forecast.startMs + (Math.floor((liveAt - forecast.startMs) / forecast.stepMs) + 1) * forecast.stepMs;
+  return Math.max(now, stepEnd);
+}
+
 /** The level ratio to apply now: the stored one, fading back to 1 when it has not been updated for long. */
 function levelRatio(state: TargetScalingState, now: number, options: PlannerOptions): number {
   if (options.levelTimeConstantMs <= 0 || !state.level) return 1;
@@ -174,7 +181,11 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   // The forecast over the sizing window, level-corrected, and capped when it explodes.
   const level = levelRatio(state, now, options);
   record('levelRatio', level);
-  let window: WindowForecast | null = input.forecast ? scaleWindow(forecastOverWindow(input.forecast, now, windowEnd, q), level) : null;
+  // The forecast step that live metrics already show is sized by live load (stage 3), not by what the model
+  // guessed for it before it began: the forecast sizes the steps after it.
+  const sizingFrom = input.forecast && load !== null ? Math.min(windowEnd, afterObservedStep(input.forecast, input.live.at, now)) : now;
+  record('sizingFromS', (sizingFrom - now) / 1000);
+  let window: WindowForecast | null = input.forecast ? scaleWindow(forecastOverWindow(input.forecast, sizingFrom, windowEnd, q), level) : null;
   const reference = Math.max(input.recentPeakLoad ?? 0, load ?? 0);
   if (window && !window.invalid && reference > 0 && window.peakQuantile > options.explosionFactor * reference) {
     const capped = options.explosionFactor * reference;

@@ -2,10 +2,7 @@
  * The forecasts the `prescale` policy gets during a replay, as the service would make them: retrain
  * (champion selection) every `retrainEveryMs` on the history up to now only, and between retrainings feed
  * each newly completed point to the fitted model (re-filtering, no re-estimation) and forecast again.
- * A point of the trace counts as observed once the metrics pipeline has shown it: the replayed demand is a
- * step function of the trace's points, so the first live sample of a step (metric lag after it starts)
- * already gives its value, as a partial last bucket would in the service. Without `knownAfterMs` a point
- * counts only once its step is over.
+ * A point of the trace counts as observed once its step is over (the 5-minute value is known at its end).
  */
 import type { Forecast, FittedModel, RegularSeries } from '../forecasting/forecaster.js';
 import { selectChampion } from '../forecasting/champion.js';
@@ -23,11 +20,6 @@ export interface ForecastFeedOptions {
   minHistoryMs?: number;
   /** Forecast length in trace steps. */
   horizonSteps: number;
-  /**
-   * A point counts as observed this long after its step starts, ms (the metric lag); default: when its step
-   * is over.
-   */
-  knownAfterMs?: number;
   /** Forecaster kinds the champion selection tries (default: the service's). */
   candidates?: readonly string[];
 }
@@ -60,15 +52,14 @@ export class ForecastFeed {
     this.minHistoryMs = options.minHistoryMs ?? DAY_MS;
   }
 
-  /** Index of the last point observed at `now`, -1 for none. */
+  /** Index of the last point whose step is complete at `now`, -1 for none. */
   private lastCompleteIndex(now: number): number {
     const { times, stepMs } = this.trace;
-    const knownAfter = this.options.knownAfterMs ?? stepMs;
     let lo = -1;
     let hi = times.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (times[mid]! + knownAfter <= now) lo = mid;
+      if (times[mid]! + stepMs <= now) lo = mid;
       else hi = mid - 1;
     }
     return lo;

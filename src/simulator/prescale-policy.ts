@@ -84,7 +84,7 @@ export class PrescalePolicy implements ScalingPolicy {
     });
     const stepMs = env.trace.stepMs;
     const horizonSteps = Math.ceil((s.nodeStartupMs + s.podStartupMs + 15 * 60_000) / stepMs) + 2;
-    this.feed = new ForecastFeed(env.trace, { horizonSteps, knownAfterMs: s.metricLagMs, ...options.feed });
+    this.feed = new ForecastFeed(env.trace, { horizonSteps, ...options.feed });
     this.hpa = new HpaController({ minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetAverageValue: s.targetUtilization * s.capacityPerReplica });
     this.autoscaler = new ClusterAutoscalerModel(env.cluster, env.pool);
   }

@@ -48,6 +48,28 @@ describe('planTick, synthetic cases', () => {
     expect(planTick(baseInput({ forecast: later })).desiredReplicas).toBe(5);
   });
 
+  it('sizes the step live metrics already show by live load, and the next step by its forecast once within the lead', () => {
+    const STEP = 5 * MIN;
+    const now = baseInput().now; // 12:00, a step boundary
+    // The model guessed 1000 for the step that began at 12:00, 300 for 12:05, 900 for 12:10.
+    const forecast = syntheticForecast(now, STEP, 12, (i) => [1000, 300, 900][i] ?? 300, 0);
+    const at = (offsetMs: number, live: number) =>
+      planTick(baseInput({ now: now + offsetMs, forecast, live: { load: live, at: now + offsetMs - 30_000 }, planIntervalMs: 15_000, target: makeTarget({ quantile: 98 }) }));
+    // 12:01: live (sampled 12:00:30) shows the current step at 400; the 12:05 step is 4 min away, beyond
+    // the lead (90 s + 15 s): live load sizes, the guess of 1000 for this step does not.
+    const early = at(MIN, 400);
+    expect(early.desiredReplicas).toBe(5);
+    expect(early.decision.mode).toBe('predictive');
+    expect(early.decision.inputs.sizingFromS).toBe(105); // the whole 105 s window lies in the observed step
+    // 12:08:30: the 12:10 step (900) is within the lead: asked for now, before it begins.
+    const ahead = at(8.5 * MIN, 300);
+    expect(ahead.desiredReplicas).toBe(10);
+    expect(ahead.decision.rule).toMatch(/^forecast P98 900/);
+    // Before the first live sample of a step arrives (12:00:15, sample from 11:59:45), its forecast counts.
+    const blind = at(15_000, 400);
+    expect(blind.desiredReplicas).toBeGreaterThanOrEqual(10);
+  });
+
   it('never sizes below what live load needs now', () => {
     const noIntervals = { ...syntheticForecast(baseInput().now - MIN, MIN, 30, 400), intervals: [] };
     const r = planTick(baseInput({ forecast: noIntervals, live: { load: 900, at: baseInput().now }, workload: { desiredReplicas: 15, readyReplicas: 15, rolloutInProgress: false } }));

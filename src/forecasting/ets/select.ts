@@ -41,9 +41,9 @@ export interface AutoEtsResult {
  */
 export const ESTIMATION_WINDOW_MS = 8 * 7 * 86_400_000;
 /** Nelder-Mead budgets per dimension: the first candidate's scouting runs and refinement, later candidates. */
-const SCOUT_EVALUATIONS_PER_DIM = 10;
-const REFINE_EVALUATIONS_PER_DIM = 30;
-const WARM_EVALUATIONS_PER_DIM = 12;
+const SCOUT_EVALUATIONS_PER_DIM = 5;
+const REFINE_EVALUATIONS_PER_DIM = 15;
+const WARM_EVALUATIONS_PER_DIM = 8;
 /** Starting alphas of the first candidate: a slow and a fast level. */
 const FIRST_STARTS = [{ alpha: 0.15 }, { alpha: 0.7 }];
 
