@@ -15,6 +15,12 @@ export interface ForecastResult {
 /**
  * Brings the stored model up to `at` by re-filtering the observations since it was trained (no refit), then
  * forecasts the configured horizon and stores it. Loaded models are cached per target and version.
+ *
+ * The step that contains `at` is still filling up. Once it holds samples, their mean so far conditions the
+ * forecast through a transient update (never cached: the complete step replaces it next time), and the
+ * forecast starts at the next step; the planner sizes the current step by live load anyway. On a 30-minute
+ * grid this is the difference between forecasting the next step from data up to 30 minutes old or from the
+ * latest samples (bench:scaling, taxi: 0.33x -> 0.14x the HPA's under-provisioned minutes).
  */
 export function forecastProcessor(deps: JobDeps) {
   const cache = new Map<string, { version: number; model: FittedModel }>();
@@ -44,7 +50,12 @@ export function forecastProcessor(deps: JobDeps) {
     }
     cache.set(id, { version: cached.version, model });
     const horizonSteps = Math.ceil(deps.config.horizon / step);
-    const forecast = model.predict(horizonSteps);
+    let latest = model;
+    if (model.lastObservedMs + step === to && at > to) {
+      const partial = await readHistory(deps.store, subject.metric, to, at + 1, step);
+      if (partial && partial.startMs === to && partial.values.length === 1) latest = model.update(partial.values);
+    }
+    const forecast = latest.predict(horizonSteps);
     await deps.store.writeForecast({ target: id, issuedAt: at, model: forecast.model, startMs: forecast.startMs, stepMs: forecast.stepMs, mean: forecast.mean, intervals: forecast.intervals });
     return { target: id, model: forecast.model, points: forecast.mean.length };
   };

@@ -147,8 +147,11 @@ export const scheduleSchema = z
   .object({
     /** How often each target's models are retrained. */
     train: duration.default('6h'),
-    /** How often each target's forecast is refreshed. */
-    forecast: duration.default('5m'),
+    /**
+     * How often each target's forecast is refreshed. Every minute: each run conditions on the samples of
+     * the step still filling up (jobs/processors/forecast.ts), so the next step is forecast from fresh data.
+     */
+    forecast: duration.default('1m'),
     /**
      * Planning and applying. Every 15 s, like the reactive loop: pods are asked for one pod start-up before
      * the step that needs them, and given back as soon as live load shows the step did not (a planning

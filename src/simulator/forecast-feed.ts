@@ -2,7 +2,10 @@
  * The forecasts the `prescale` policy gets during a replay, as the service would make them: retrain
  * (champion selection) every `retrainEveryMs` on the history up to now only, and between retrainings feed
  * each newly completed point to the fitted model (re-filtering, no re-estimation) and forecast again.
- * A point of the trace counts as observed once its step is over (the 5-minute value is known at its end).
+ * A point of the trace counts as observed `knownAfterMs` after its step starts: the replayed demand is a
+ * step function of the trace's points, so the service's forecast job (jobs/processors/forecast.ts), which
+ * conditions on the samples of the step still filling up, knows it from its first run after the first
+ * sample. Without `knownAfterMs` a point counts only once its step is over.
  */
 import type { Forecast, FittedModel, RegularSeries } from '../forecasting/forecaster.js';
 import { selectChampion } from '../forecasting/champion.js';
@@ -20,6 +23,11 @@ export interface ForecastFeedOptions {
   minHistoryMs?: number;
   /** Forecast length in trace steps. */
   horizonSteps: number;
+  /**
+   * A point counts as observed this long after its step starts, ms (the metric lag plus the forecast job's
+   * period); default: when its step is over.
+   */
+  knownAfterMs?: number;
   /** Forecaster kinds the champion selection tries (default: the service's). */
   candidates?: readonly string[];
 }
@@ -52,14 +60,15 @@ export class ForecastFeed {
     this.minHistoryMs = options.minHistoryMs ?? DAY_MS;
   }
 
-  /** Index of the last point whose step is complete at `now`, -1 for none. */
+  /** Index of the last point observed at `now`, -1 for none. */
   private lastCompleteIndex(now: number): number {
     const { times, stepMs } = this.trace;
+    const knownAfter = this.options.knownAfterMs ?? stepMs;
     let lo = -1;
     let hi = times.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (times[mid]! + stepMs <= now) lo = mid;
+      if (times[mid]! + knownAfter <= now) lo = mid;
       else hi = mid - 1;
     }
     return lo;

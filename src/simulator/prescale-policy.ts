@@ -23,6 +23,8 @@ export type PlanTick = (input: TickInput) => TickResult;
 
 /** The service's default planning interval (config schedule.plan). */
 const PLAN_EVERY_MS = 15_000;
+/** The service's default forecast period (config schedule.forecast). */
+const FORECAST_EVERY_MS = 60_000;
 /** How far back the "recent peak" reaches that caps an exploding forecast. */
 const RECENT_PEAK_MS = 7 * 86_400_000;
 
@@ -84,7 +86,8 @@ export class PrescalePolicy implements ScalingPolicy {
     });
     const stepMs = env.trace.stepMs;
     const horizonSteps = Math.ceil((s.nodeStartupMs + s.podStartupMs + 15 * 60_000) / stepMs) + 2;
-    this.feed = new ForecastFeed(env.trace, { horizonSteps, ...options.feed });
+    // A step is known once its first sample is seen and the next forecast job (every FORECAST_EVERY_MS) ran.
+    this.feed = new ForecastFeed(env.trace, { horizonSteps, knownAfterMs: s.metricLagMs + FORECAST_EVERY_MS, ...options.feed });
     this.hpa = new HpaController({ minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetAverageValue: s.targetUtilization * s.capacityPerReplica });
     this.autoscaler = new ClusterAutoscalerModel(env.cluster, env.pool);
   }
