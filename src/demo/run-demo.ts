@@ -97,9 +97,10 @@ async function resetDemoDatabase(config: PrescaleConfig): Promise<void> {
 
 /**
  * The replay runs every job through Redis and InfluxDB, so its speed is set by the number of jobs: the demo
- * collects once a minute (the trace has a 5-minute step anyway) and runs the reactive loop every 30 s.
+ * collects once a minute (the trace has a 5-minute step anyway) and runs the reactive loop once a minute:
+ * the planning loop runs every 15 s and checks the same breaches.
  */
-export const DEMO_SCHEDULE = { collect: 60_000, reactive: 30_000 };
+export const DEMO_SCHEDULE = { collect: 60_000, reactive: 60_000 };
 
 function demoConfig(file: string, env: NodeJS.ProcessEnv): PrescaleConfig {
   const config = loadConfig(file, env);
