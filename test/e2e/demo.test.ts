@@ -24,10 +24,10 @@ describe('npm run demo (shortened replay)', () => {
     expect(summary.window).toEqual({ from: '1995-07-05T00:00:00.000Z', to: '1995-07-05T03:00:00.000Z' });
     expect(summary.prescale.minutes).toBe(180);
     expect(summary.reactiveOnly.minutes).toBe(180);
-    // collect and plan and pool every minute, reactive every 30 s, forecast every 5 min, one train.
-    expect(summary.jobs).toBe(181 + 361 + 181 + 181 + 37 + 1);
+    // collect, reactive and forecast every minute, plan and pool every 15 s, one train.
+    expect(summary.jobs).toBe(181 + 181 + 181 + 721 + 721 + 1);
     const decisions = Object.values(summary.decisions).reduce((a, b) => a + b, 0);
-    expect(decisions).toBe(181 + 361);
+    expect(decisions).toBe(721 + 181);
     expect(summary.decisions['predictive']).toBeGreaterThan(0);
     // Sanity, not a benchmark: Prescale stays in the HPA's league (a runaway forecast once made it 5x).
     expect(summary.prescale.replicaHours).toBeLessThan(1.5 * summary.reactiveOnly.replicaHours);
