@@ -20,6 +20,12 @@ import type { EtsSpec, EtsState } from './types.js';
 const DAY_SEASONS = 7;
 const WEEK_SEASONS = 8;
 
+/**
+ * Seasonal profiles by series and (season type, periods): autoEts estimates several specifications on the
+ * same window, and the cross-validated smoothing is a sixth of a fit. Held weakly: gone with the series.
+ */
+const profileCache = new WeakMap<object, Map<string, Float64Array[]>>();
+
 export function heuristicInitialState(y: ArrayLike<number>, spec: EtsSpec): EtsState {
   const n = y.length;
   const mult = spec.season === 'M';
@@ -32,6 +38,10 @@ export function heuristicInitialState(y: ArrayLike<number>, spec: EtsSpec): EtsS
     const m = periods.length > 0 ? periods[0]! : Math.max(1, Math.min(12, Math.floor(n / 2)));
     trend = n >= 2 * m ? (mean(y, m, 2 * m) - mean(y, 0, m)) / m : 0;
   }
+  const key = `${mult ? 'M' : 'A'}${periods.join(',')}`;
+  const cached = profileCache.get(y)?.get(key);
+  // Copies: the caller's filter may write into the state it is given.
+  if (cached) return { level, trend, seasons: cached.map((s) => Float64Array.from(s)), t: 0, lastResidual: 0 };
   const seasons: Float64Array[] = [];
   if (periods.length === 1) {
     const m = periods[0]!;
@@ -41,6 +51,11 @@ export function heuristicInitialState(y: ArrayLike<number>, spec: EtsSpec): EtsS
   } else if (periods.length === 2) {
     const [daily, weekly] = doubleSeasonProfiles(y, periods[0]!, periods[1]!, mult);
     seasons.push(daily, weekly);
+  }
+  if (periods.length > 0) {
+    const byKey = profileCache.get(y) ?? new Map<string, Float64Array[]>();
+    byKey.set(key, seasons.map((s) => Float64Array.from(s)));
+    profileCache.set(y, byKey);
   }
   return { level, trend, seasons, t: 0, lastResidual: 0 };
 }
