@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scaling [-- --traces elb,nasa]`
+ * `npm run bench:scaling [-- --traces elb,nasa] [-- --quantile 95]`
  *
  * Replays every trace in data/traces through the simulated cluster under the prescale, hpa and oracle
  * policies (pod start-up 90 s, node start-up 210 s, target utilisation 0.8, 15 s ticks) and prints, per
@@ -29,6 +29,9 @@ function arg(name: string): string | undefined {
 }
 
 const only = arg('--traces')?.split(',');
+/** The prescale policy's forecast quantile (target.quantile), to sweep the cost/risk trade-off; default the config default. */
+const quantile = arg('--quantile') !== undefined ? Number(arg('--quantile')) : undefined;
+if (quantile !== undefined && !(quantile >= 50 && quantile <= 99)) throw new Error(`--quantile: expected a percentile from 50 to 99, got "${arg('--quantile')}"`);
 const files = readdirSync(TRACES_DIR)
   .filter((f) => f.endsWith('.csv'))
   .filter((f) => !only || only.some((o) => f.includes(o)))
@@ -48,7 +51,7 @@ for (const file of files) {
   const notes: string[] = [];
   for (const policy of POLICY_NAMES) {
     const t0 = performance.now();
-    const result = await simulate(policy, { trace, capacityPerReplica: n });
+    const result = await simulate(policy, { trace, capacityPerReplica: n, ...(quantile !== undefined ? { quantile } : {}) });
     wall.set(policy, (performance.now() - t0) / 1000);
     summaries.set(policy, summarize(policy, result.rows));
     const counts = new Map<string, number>();

@@ -22,6 +22,8 @@ export interface SimulateCommandOptions {
   podStartup: string;
   nodeStartup: string;
   policy: string;
+  /** Forecast quantile the prescale policy sizes each step for, percent (default: the config default, 98). */
+  quantile?: string;
   out: string;
   progress?: boolean;
 }
@@ -55,6 +57,13 @@ export async function runSimulateCommand(
   if (targetUtilization > 1) throw new InputError(`expected a fraction in (0, 1], got "${opts.targetUtilization}"`, '--target-utilization');
   const podStartupMs = duration(opts.podStartup, '--pod-startup');
   const nodeStartupMs = duration(opts.nodeStartup, '--node-startup');
+  let quantile: number | undefined;
+  if (opts.quantile !== undefined) {
+    quantile = Number(opts.quantile);
+    if (opts.quantile.trim() === '' || !Number.isFinite(quantile) || quantile < 50 || quantile > 99) {
+      throw new InputError(`expected a percentile from 50 to 99, got "${opts.quantile}"`, '--quantile');
+    }
+  }
   const policies: PolicyName[] = opts.policy === 'all' ? [...POLICY_NAMES] : [opts.policy as PolicyName];
   if (!policies.every((p) => (POLICY_NAMES as readonly string[]).includes(p))) {
     throw new InputError(`unknown policy "${opts.policy}"; choose from ${[...POLICY_NAMES, 'all'].join(', ')}`, '--policy');
@@ -71,6 +80,7 @@ export async function runSimulateCommand(
         targetUtilization,
         podStartupMs,
         nodeStartupMs,
+        ...(quantile !== undefined ? { quantile } : {}),
         onProgress: (f) => onProgress?.((i + f) / policies.length, policy),
       }),
     );
@@ -118,6 +128,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--pod-startup <duration>', 'pod scheduled -> Ready', '90s')
     .option('--node-startup <duration>', 'node asked for -> Ready', '210s')
     .addOption(new Option('--policy <policy>', 'policy to replay').choices([...POLICY_NAMES, 'all']).default('all'))
+    .option('--quantile <p>', 'forecast quantile (percent, 50-99) the prescale policy sizes each step for; default 98')
     .requiredOption('--out <file>', 'CSV to write: timestamp,policy,demand,desired_replicas,ready_replicas,capacity,nodes,mode')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: SimulateCommandOptions) => {

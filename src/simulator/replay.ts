@@ -56,7 +56,7 @@ export interface SimulationOptions {
   toMs?: number;
   /** For the prescale policy: the planner (default: the scaling engine's planTick) and the feed's settings. */
   planTick?: PlanTick;
-  /** For the prescale policy: the forecast quantile the planner sizes for (target.quantile), percent. Default 90. */
+  /** For the prescale policy: the forecast quantile the planner sizes for (target.quantile), percent. Default: the config default (98). */
   quantile?: number;
   /** For the prescale policy: how often its planning loop runs, ms (default PLAN_EVERY_MS). */
   planEveryMs?: number;

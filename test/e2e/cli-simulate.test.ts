@@ -60,5 +60,9 @@ describe('prescale simulate (CLI)', () => {
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toMatch(/--capacity-per-replica/);
     expect(existsSync(out)).toBe(false);
+    const badQuantile = await cli(['simulate', '--series', series, '--capacity-per-replica', '20', '--quantile', '99.9', '--out', out]).catch((e: { code: number; stderr: string }) => e);
+    expect(badQuantile).toMatchObject({ code: 2 });
+    expect((badQuantile as { stderr: string }).stderr).toMatch(/--quantile: expected a percentile from 50 to 99/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -96,6 +96,15 @@ describe('policies', () => {
     expect(prescale.rows.map((r) => [r.desiredReplicas, r.readyReplicas, r.nodes])).toEqual(hpa.rows.map((r) => [r.desiredReplicas, r.readyReplicas, r.nodes]));
   });
 
+  it('prescale: sizes for the quantile it is given (P98 holds more replicas than P60 and misses fewer minutes)', async () => {
+    const trace = parseTrace(realTraceText('nasa_http_jul1995_5min.csv'), 'nasa_http_jul1995_5min.csv');
+    const window = { fromMs: trace.times[0]! + 2 * 86_400_000, toMs: trace.times[0]! + 2.5 * 86_400_000 };
+    const run = async (quantile: number) => summarize('prescale', (await simulate('prescale', { trace, capacityPerReplica: 20, quantile, ...window })).rows);
+    const [p60, p98] = [await run(60), await run(98)];
+    expect(p98.replicaHours).toBeGreaterThan(p60.replicaHours);
+    expect(p98.underProvisionedMinutes).toBeLessThan(p60.underProvisionedMinutes);
+  });
+
   it('is deterministic', async () => {
     const trace = elbSlice(300);
     const a = await simulate('hpa', { trace, capacityPerReplica: 6.8 });
@@ -121,5 +130,14 @@ describe('forecast feed (no peeking)', () => {
     const later = await feed.at(now + 10 * MIN);
     expect(later.forecast!.startMs).toBe(view.forecast!.startMs + 10 * MIN);
     expect(feed.trainings).toBe(1);
+  });
+
+  it('with knownAfterMs, a step counts as observed that long after it starts (the service forecasts on the partial step)', async () => {
+    const trace = parseTrace(realTraceText('nasa_http_jul1995_5min.csv'), 'nasa_http_jul1995_5min.csv');
+    const feed = new ForecastFeed(trace, { horizonSteps: 6, minHistoryMs: 2 * 86_400_000, candidates: ['snaive'], knownAfterMs: 90_000 });
+    const stepStart = trace.times[0]! + 3 * 86_400_000 + 5 * MIN;
+    // 60 s into the step: not yet known, the forecast starts at it; 120 s in: known, the forecast starts after it.
+    expect((await feed.at(stepStart + MIN)).forecast!.startMs).toBe(stepStart);
+    expect((await feed.at(stepStart + 2 * MIN)).forecast!.startMs).toBe(stepStart + trace.stepMs);
   });
 });
