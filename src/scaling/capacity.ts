@@ -139,10 +139,10 @@ export interface HeadroomOptions {
   minCalibrationSamples: number;
   /**
    * With calibration, the sized quantile may shrink down to this fraction of itself when load kept well
-   * below it (intervals wider than the forecast's real error): 0.6 = at most 40% less. Default 1: the
-   * calibration only adds headroom. On the replays (bench:scaling) shrinking the P98 saved 1-2% of
-   * replica-hours and cost a third more under-provisioned minutes (NASA 0.19x -> 0.12x the HPA's, taxi
-   * 0.15x -> 0.04x once it stopped).
+   * below it (intervals wider than the forecast's real error, as a young model's are): 0.6 = at most 40%
+   * less. It shrinks only as far as the highest ratio seen: shrinking to the coverage percentile of the
+   * ratios instead cost a third more under-provisioned minutes on the replays (bench:scaling: NASA 0.12x
+   * -> 0.19x the HPA's, taxi 0.04x -> 0.15x) for 1-2% of replica-hours.
    */
   minMultiplier: number;
   /**
@@ -152,14 +152,15 @@ export interface HeadroomOptions {
   coverage?: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomOptions = { minHeadroom: 0.02, maxHeadroom: 0.3, widthFactor: 0.1, minCalibrationSamples: 30, minMultiplier: 1 };
+export const DEFAULT_HEADROOM: HeadroomOptions = { minHeadroom: 0.02, maxHeadroom: 0.3, widthFactor: 0.1, minCalibrationSamples: 30, minMultiplier: 0.6 };
 
 /**
  * Headroom over the forecast quantile, as a fraction (negative: the quantile is shrunk). With enough
  * calibration samples (ratios of observed load to the quantile the forecast gave for that moment) it is
- * the coverage-th percentile of those ratios minus one, a conformal correction both ways: if load ran 12%
- * over the P90 one time in ten, +12%; if it never came within 30% of it, about -30%. Without samples it
- * grows with the interval width from `minHeadroom`.
+ * the coverage-th percentile of those ratios minus one when that is positive (if load ran 12% over the
+ * P90 one time in ten, +12%), and the highest ratio minus one when even that is below 1 (if load never
+ * came within 30% of the quantile, -30%). Without samples it grows with the interval width from
+ * `minHeadroom`.
  */
 export function chooseHeadroom(
   q: number,
@@ -171,8 +172,10 @@ export function chooseHeadroom(
   let count = 0;
   for (const r of calibration) if (Number.isFinite(r) && r >= 0) ratios[count++] = r;
   if (count >= options.minCalibrationSamples) {
+    let highest = 0;
+    for (let i = 0; i < count; i++) highest = Math.max(highest, ratios[i]!);
     // Runs on every 15 s tick over up to 960 ratios: selection, not a sort.
-    const h = selectPercentile(ratios.subarray(0, count), options.coverage ?? q) - 1;
+    const h = highest < 1 ? highest - 1 : Math.max(0, selectPercentile(ratios.subarray(0, count), options.coverage ?? q) - 1);
     return { headroom: Math.min(options.maxHeadroom, Math.max(options.minMultiplier - 1, h)), source: 'calibration' };
   }
   return { headroom: Math.min(options.maxHeadroom, Math.max(options.minHeadroom, options.widthFactor * relativeHalfWidth)), source: 'interval width' };

@@ -74,13 +74,14 @@ describe('headroom', () => {
     expect(h.source).toBe('calibration');
     expect(h.headroom).toBeCloseTo(percentile([...short].sort((a, b) => a - b), 90) - 1, 10);
     expect(h.headroom).toBeGreaterThan(0.15);
-    // Intervals far too wide: load never came near the P90. By default the quantile is kept (calibration only
-    // adds); with minMultiplier below 1 it shrinks, down to minMultiplier.
+    // Intervals far too wide: load never came near the P90. The quantile shrinks to the highest ratio seen
+    // (not to the 90th percentile of them), down to minMultiplier.
     const wide = Array.from({ length: 40 }, (_, i) => 0.5 + i * 0.005);
-    expect(chooseHeadroom(90, 0.5, wide).headroom).toBe(0);
-    const shrinking = { ...DEFAULT_HEADROOM, minMultiplier: 0.6 };
-    expect(chooseHeadroom(90, 0.5, wide, shrinking).headroom).toBeCloseTo(0.5 + 0.9 * 39 * 0.005 - 1, 10);
-    expect(chooseHeadroom(90, 0.5, wide.map((r) => r / 4), shrinking).headroom).toBeCloseTo(-0.4, 10);
+    expect(chooseHeadroom(90, 0.5, wide).headroom).toBeCloseTo(0.5 + 39 * 0.005 - 1, 10);
+    expect(chooseHeadroom(90, 0.5, wide.map((r) => r / 4)).headroom).toBeCloseTo(-0.4, 10);
+    // Load reached the quantile once, but its 90th percentile stays below: no shrinking, no headroom.
+    expect(chooseHeadroom(90, 0.5, [...wide, 1]).headroom).toBe(0);
+    expect(chooseHeadroom(90, 0.5, wide, { ...DEFAULT_HEADROOM, minMultiplier: 1 }).headroom).toBe(0);
     // A coverage option overrides the target's quantile.
     expect(chooseHeadroom(90, 0.5, short, { ...DEFAULT_HEADROOM, coverage: 50 }).headroom).toBeCloseTo(0.095, 10);
     // Too few samples: the interval width decides.
