@@ -34,16 +34,19 @@ describe('prescale main (roles api, worker, scheduler)', () => {
       const keys = (await plan.getJobSchedulers()).map((s) => s.key).sort();
       expect(keys).toEqual(['plan.shop/web', 'pool.general', 'reactive.shop/web']);
       await plan.close();
-      for (const name of Object.values(QUEUES)) {
-        const queue = new Queue(name, { connection, prefix });
-        await queue.obliterate({ force: true });
-        await queue.close();
-      }
       await connection.quit();
     } finally {
       await running.stop();
     }
     await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+    // Cleaned up only once the workers are closed: obliterating under a running worker fails its job.
+    const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    for (const name of Object.values(QUEUES)) {
+      const queue = new Queue(name, { connection, prefix });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+    await connection.quit();
   });
 
   it('rejects unknown roles with a message naming them', () => {
