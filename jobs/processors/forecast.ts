@@ -20,7 +20,7 @@ export interface ForecastResult {
  * forecast through a transient update (never cached: the complete step replaces it next time), and the
  * forecast starts at the next step; the planner sizes the current step by live load anyway. On a 30-minute
  * grid this is the difference between forecasting the next step from data up to 30 minutes old or from the
- * latest samples (bench:scaling, taxi: 0.33x -> 0.14x the HPA's under-provisioned minutes).
+ * latest samples (bench:scaling, taxi: 0.33x -> 0.15x the HPA's under-provisioned minutes).
  */
 export function forecastProcessor(deps: JobDeps) {
   const cache = new Map<string, { version: number; model: FittedModel }>();

@@ -23,6 +23,7 @@ const WEEK_SEASONS = 8;
 /**
  * Seasonal profiles by series and (season type, periods): autoEts estimates several specifications on the
  * same window, and the cross-validated smoothing is a sixth of a fit. Held weakly: gone with the series.
+ * The key holds the length and the sum of the values, so an array changed in place is not served stale.
  */
 const profileCache = new WeakMap<object, Map<string, Float64Array[]>>();
 
@@ -38,7 +39,9 @@ export function heuristicInitialState(y: ArrayLike<number>, spec: EtsSpec): EtsS
     const m = periods.length > 0 ? periods[0]! : Math.max(1, Math.min(12, Math.floor(n / 2)));
     trend = n >= 2 * m ? (mean(y, m, 2 * m) - mean(y, 0, m)) / m : 0;
   }
-  const key = `${mult ? 'M' : 'A'}${periods.join(',')}`;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += y[i]!;
+  const key = `${mult ? 'M' : 'A'}${periods.join(',')}|${n}|${sum}`;
   const cached = profileCache.get(y)?.get(key);
   // Copies: the caller's filter may write into the state it is given.
   if (cached) return { level, trend, seasons: cached.map((s) => Float64Array.from(s)), t: 0, lastResidual: 0 };
