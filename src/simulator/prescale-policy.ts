@@ -1,14 +1,14 @@
 /**
  * The `prescale` policy: the full engine walking forward in replayed time, seeing only what the service
  * would see. Every tick (15 s) the engine runs: as the planning loop every PLAN_EVERY_MS (the service's
- * default, 15 s) and as the reactive loop on the ticks between, both through the scaling engine's pure planner on the forecasts of a ForecastFeed (retrained every 6 h on the history up
- * to now). Nodes: the engine's node-pool plan (node-pool.ts, packing the replicas the planner expects within
+ * default, 15 s) and as the reactive loop on the ticks between, both through the scaling engine's pure
+ * planner on the forecasts of a ForecastFeed (retrained every 6 h on the history up to now). Nodes: the engine's node-pool plan (node-pool.ts, packing the replicas the planner expects within
  * the node lead window) is held as placeholder capacity that the Cluster Autoscaler model turns into nodes.
  *
  * Warm-up: until the feed has enough history for a model, Prescale has nothing to predict with and behaves
  * like the reactive HPA (mode "learning").
  */
-import { nodePoolSchema, targetSchema, type NodePoolConfig, type TargetConfig } from '../config/schema.js';
+import { nodePoolSchema, scheduleSchema, targetSchema, type NodePoolConfig, type TargetConfig } from '../config/schema.js';
 import type { TickInput, TickResult, TargetScalingState } from '../scaling/engine.js';
 import { ClusterAutoscalerModel } from './cluster-autoscaler.js';
 import type { ScalingPolicy, SimEnv } from './environment.js';
@@ -21,10 +21,10 @@ import { indexAt } from './trace.js';
 
 export type PlanTick = (input: TickInput) => TickResult;
 
-/** The service's default planning interval (config schedule.plan). */
-const PLAN_EVERY_MS = 15_000;
-/** The service's default forecast period (config schedule.forecast). */
-const FORECAST_EVERY_MS = 60_000;
+/** The service's default schedule: planning interval and forecast period. */
+const SERVICE_SCHEDULE = scheduleSchema.parse({});
+const PLAN_EVERY_MS = SERVICE_SCHEDULE.plan;
+const FORECAST_EVERY_MS = SERVICE_SCHEDULE.forecast;
 /** How far back the "recent peak" reaches that caps an exploding forecast. */
 const RECENT_PEAK_MS = 7 * 86_400_000;
 
@@ -32,7 +32,7 @@ export interface PrescalePolicyOptions {
   /** The planner; default the scaling engine's `planTick`. */
   planTick?: PlanTick;
   feed?: Partial<ForecastFeedOptions>;
-  /** target.quantile, percent (default the config default, 90). */
+  /** target.quantile, percent (default the config default, 98). */
   quantile?: number;
   /** How often the planning loop runs, ms (default PLAN_EVERY_MS); the reactive loop runs on every tick. */
   planEveryMs?: number;
