@@ -8,23 +8,14 @@
  *
  * Left out: watching (state is read when asked; a tick is seconds apart), JSON patch and server-side apply.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Node,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterActuator, NodePoolState, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
 import type { NodePoolConfig, TargetConfig } from '../config/schema.js';
-import { wallClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { InputError, ServiceError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import { serverOf } from './kube-config.js';
-import { callKube, DEFAULT_RETRY_POLICY, type KubeCallContext, type RetryPolicy } from './kube-request.js';
+import type { Logger } from '../core/logger.js';
+import { createKubeClients, readWorkloadScale, type KubeClients, type ScaleObject } from './kube-clients.js';
+import { callKube, type KubeCallContext, type RetryPolicy } from './kube-request.js';
 import { CAPI_AUTOSCALER_ANNOTATIONS, headroomUnitsFor, isWorkloadPod, nodesAskedWithHeadroom, poolNodeSelector } from './node-pools.js';
 import { deploymentState, isNodeSchedulable, isPodReady, isUnschedulable, labelSelector, parseWorkloadKind, statefulSetState } from './workloads.js';
 
@@ -32,12 +23,6 @@ export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 export const RESTART_REASON_ANNOTATION = 'prescale.io/restart-reason';
 
 const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-interface ScaleObject {
-  metadata?: { resourceVersion?: string };
-  spec?: { replicas?: number };
-  status?: { replicas?: number; selector?: string };
-}
 
 interface CustomObject {
   metadata?: { resourceVersion?: string; annotations?: Record<string, string> };
@@ -62,14 +47,13 @@ export class KubeActuator implements ClusterActuator {
   private readonly context: KubeCallContext;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly clients: KubeClients;
 
   constructor(private readonly options: KubeActuatorOptions) {
-    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.clock = options.clock ?? wallClock;
-    this.logger = options.logger ?? silentLogger;
-    this.context = { server: serverOf(options.kubeConfig), clock: this.clock, logger: this.logger, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+    this.clients = createKubeClients(options);
+    ({ apps: this.apps, core: this.core, custom: this.custom, context: this.context } = this.clients);
+    this.clock = this.context.clock;
+    this.logger = this.context.logger;
   }
 
   private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
@@ -215,13 +199,7 @@ export class KubeActuator implements ClusterActuator {
   }
 
   private readScale(ref: WorkloadRef): Promise<ScaleObject> {
-    const api = parseWorkloadKind(ref.kind);
-    const { namespace, name } = ref;
-    return this.call(`read scale ${ref.kind} ${namespace}/${name}`, async () => {
-      if (api.kind === 'Deployment') return (await this.apps.readNamespacedDeploymentScale({ namespace, name })) as ScaleObject;
-      if (api.kind === 'StatefulSet') return (await this.apps.readNamespacedStatefulSetScale({ namespace, name })) as ScaleObject;
-      return (await this.custom.getNamespacedCustomObjectScale({ group: api.group, version: api.version, plural: api.plural, namespace, name })) as ScaleObject;
-    });
+    return readWorkloadScale(this.clients, ref);
   }
 
   private listPods(namespace: string, selector: string, fieldSelector?: string): Promise<V1Pod[]> {

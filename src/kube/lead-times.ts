@@ -8,16 +8,16 @@
  * readiness that flapped after start-up (its later transition time would read as a slow start: the planner's
  * plausibility cap and percentile absorb the rare case).
  */
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { LeadTimeObserver, WorkloadRef } from '../cluster/cluster.js';
 import type { NodePoolConfig } from '../config/schema.js';
-import { wallClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { InputError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
-import { serverOf } from './kube-config.js';
-import { callKube, DEFAULT_RETRY_POLICY, type KubeCallContext, type RetryPolicy } from './kube-request.js';
+import type { Logger } from '../core/logger.js';
+import { createKubeClients, readWorkloadScale, type KubeClients } from './kube-clients.js';
+import { callKube, type RetryPolicy } from './kube-request.js';
 import { poolNodeSelector } from './node-pools.js';
-import { labelSelector, parseWorkloadKind, toEpochMs } from './workloads.js';
+import { labelSelector, toEpochMs } from './workloads.js';
 
 type Conditioned = { metadata?: { creationTimestamp?: Date | string }; status?: { conditions?: { type: string; status: string; lastTransitionTime?: Date | string }[] } };
 
@@ -48,29 +48,18 @@ export interface KubeLeadTimeObserverOptions {
 }
 
 export class KubeLeadTimeObserver implements LeadTimeObserver {
-  private readonly apps: AppsV1Api;
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
-  private readonly context: KubeCallContext;
+  private readonly clients: KubeClients;
 
   constructor(private readonly options: KubeLeadTimeObserverOptions) {
-    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.context = { server: serverOf(options.kubeConfig), clock: options.clock ?? wallClock, logger: options.logger ?? silentLogger, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+    this.clients = createKubeClients(options);
   }
 
   async podStartupSamples(ref: WorkloadRef): Promise<number[]> {
-    const api = parseWorkloadKind(ref.kind);
-    const { namespace, name } = ref;
-    const scale = await callKube(`read scale ${ref.kind} ${namespace}/${name}`, async () => {
-      if (api.kind === 'Deployment') return this.apps.readNamespacedDeploymentScale({ namespace, name });
-      if (api.kind === 'StatefulSet') return this.apps.readNamespacedStatefulSetScale({ namespace, name });
-      return (await this.custom.getNamespacedCustomObjectScale({ group: api.group, version: api.version, plural: api.plural, namespace, name })) as { status?: { selector?: string } };
-    }, this.context);
-    const selector = scale.status?.selector;
+    const { core, context } = this.clients;
+    const { namespace } = ref;
+    const selector = (await readWorkloadScale(this.clients, ref)).status?.selector;
     if (!selector) return [];
-    const pods: V1Pod[] = await callKube(`list pods ${namespace} ${selector}`, async () => (await this.core.listNamespacedPod({ namespace, labelSelector: selector })).items, this.context);
+    const pods: V1Pod[] = await callKube(`list pods ${namespace} ${selector}`, async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items, context);
     return leadTimeSamples(pods.filter((p) => !p.metadata?.deletionTimestamp));
   }
 
@@ -78,7 +67,7 @@ export class KubeLeadTimeObserver implements LeadTimeObserver {
     const pool = this.options.nodePools.find((p) => p.name === poolName);
     if (!pool) throw new InputError(`unknown node pool "${poolName}"`, 'nodePool');
     const selector = labelSelector(poolNodeSelector(pool));
-    const nodes: V1Node[] = await callKube(`list nodes ${selector}`, async () => (await this.core.listNode({ labelSelector: selector })).items, this.context);
+    const nodes: V1Node[] = await callKube(`list nodes ${selector}`, async () => (await this.clients.core.listNode({ labelSelector: selector })).items, this.clients.context);
     return leadTimeSamples(nodes);
   }
 }

@@ -10,18 +10,18 @@
  *   (usage / allocatable, 0..1). Nodes outside every configured pool get pool "unpooled".
  * Point times are the metrics' own timestamps (the end of metrics-server's window), not the read time.
  */
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi, KubeConfig, V1Node } from '@kubernetes/client-node';
 import type { NodePoolConfig, TargetConfig } from '../config/schema.js';
-import { wallClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { isRetryable } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { MetricPoint } from '../metrics/metrics-store.js';
-import { serverOf } from './kube-config.js';
-import { callKube, DEFAULT_RETRY_POLICY, type KubeCallContext, type RetryPolicy } from './kube-request.js';
+import { createKubeClients, readWorkloadScale, type KubeClients } from './kube-clients.js';
+import { callKube, type KubeCallContext, type RetryPolicy } from './kube-request.js';
 import { matchesLabelSelector } from './label-selector.js';
 import { poolNodeSelector } from './node-pools.js';
 import { BYTES_PER_MIB, parseQuantity } from './quantity.js';
-import { parseWorkloadKind, toEpochMs } from './workloads.js';
+import { toEpochMs } from './workloads.js';
 
 export const K8S_POD_MEASUREMENT = 'k8s_pod';
 export const K8S_NODE_MEASUREMENT = 'k8s_node';
@@ -63,7 +63,7 @@ export interface KubeMetricsCollectorOptions {
 }
 
 export class KubeMetricsCollector {
-  private readonly apps: AppsV1Api;
+  private readonly clients: KubeClients;
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly context: KubeCallContext;
@@ -72,11 +72,8 @@ export class KubeMetricsCollector {
 
   constructor(private readonly options: KubeMetricsCollectorOptions) {
     this.selectorTtlMs = options.selectorTtlMs ?? 300_000;
-    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    const clock = options.clock ?? wallClock;
-    this.context = { server: serverOf(options.kubeConfig), clock, logger: options.logger ?? silentLogger, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+    this.clients = createKubeClients(options);
+    ({ core: this.core, custom: this.custom, context: this.context } = this.clients);
   }
 
   /** Pod points for every target, then node points for every node. */
@@ -166,13 +163,6 @@ export class KubeMetricsCollector {
   }
 
   private async readSelector(target: Pick<TargetConfig, 'name' | 'namespace' | 'kind'>): Promise<string | undefined> {
-    const api = parseWorkloadKind(target.kind);
-    const { namespace, name } = target;
-    const scale = await callKube(`read scale ${target.kind} ${namespace}/${name}`, async () => {
-      if (api.kind === 'Deployment') return this.apps.readNamespacedDeploymentScale({ namespace, name });
-      if (api.kind === 'StatefulSet') return this.apps.readNamespacedStatefulSetScale({ namespace, name });
-      return (await this.custom.getNamespacedCustomObjectScale({ group: api.group, version: api.version, plural: api.plural, namespace, name })) as { status?: { selector?: string } };
-    }, this.context);
-    return scale.status?.selector;
+    return (await readWorkloadScale(this.clients, target)).status?.selector;
   }
 }
