@@ -146,36 +146,9 @@ start_redis() {
 
 write_influx_config() {
   mkdir -p "$INFLUX_DIR"
-  cat >"$INFLUX_DIR/influxdb.conf" <<EOF
-# Written by scripts/services.sh: loopback only, data under .prescale/influxdb (git-ignored).
-reporting-disabled = true
-bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
-
-[meta]
-  dir = "$INFLUX_DIR/meta"
-  logging-enabled = false
-
-[data]
-  dir = "$INFLUX_DIR/data"
-  wal-dir = "$INFLUX_DIR/wal"
-  query-log-enabled = false
-  index-version = "inmem"
-
-[monitor]
-  store-enabled = false
-
-[subscriber]
-  enabled = false
-
-[continuous_queries]
-  enabled = false
-
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  auth-enabled = false
-  log-enabled = false
-EOF
+  # One template for this script and the test services (test/services.ts); | as the sed delimiter: paths hold /.
+  sed -e "s|@RPC_PORT@|$INFLUX_RPC_PORT|g" -e "s|@HTTP_PORT@|$INFLUX_PORT|g" -e "s|@DATA_DIR@|$INFLUX_DIR|g" \
+    "$ROOT/scripts/influxdb.conf.template" >"$INFLUX_DIR/influxdb.conf"
 }
 
 start_influx() {

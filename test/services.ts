@@ -4,12 +4,12 @@
  * means the real services were exercised (scripts/services.sh install installs them).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { REPO_ROOT } from '../src/core/paths.js';
 import { freePort } from './support/ports.js';
-
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const t0 = Date.now();
@@ -36,28 +36,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   processes.push(
     spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
   );
+  // The same config template scripts/services.sh renders, with this run's ports and data dir.
+  const template = readFileSync(join(REPO_ROOT, 'scripts', 'influxdb.conf.template'), 'utf8');
   writeFileSync(
     join(dir, 'influxdb.conf'),
-    `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${dir}/meta"
-  logging-enabled = false
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-  index-version = "inmem"
-[monitor]
-  store-enabled = false
-[subscriber]
-  enabled = false
-[continuous_queries]
-  enabled = false
-[http]
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-`,
+    template.replaceAll('@RPC_PORT@', String(rpcPort)).replaceAll('@HTTP_PORT@', String(httpPort)).replaceAll('@DATA_DIR@', dir),
   );
   processes.push(spawn('influxd', ['run', '-config', join(dir, 'influxdb.conf')], { stdio: 'ignore' }));
   await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/ping`)).status === 204, `influxd on 127.0.0.1:${httpPort}`);
