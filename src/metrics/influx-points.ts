@@ -88,6 +88,24 @@ export function rowToForecastPoint(row: StoredRow): ForecastPoint | undefined {
   return point;
 }
 
+/** Stored forecast rows as points, time ordered (rows without a mean are skipped). */
+export function rowsToForecastPoints(rows: readonly StoredRow[]): ForecastPoint[] {
+  return rows
+    .map(rowToForecastPoint)
+    .filter((p): p is ForecastPoint => p !== undefined)
+    .sort((a, b) => a.time - b.time);
+}
+
+/** Epoch ms of a forecast's last point. */
+export function forecastEndMs(f: StoredForecast): EpochMs {
+  return f.startMs + (f.mean.length - 1) * f.stepMs;
+}
+
+/** The forecast's points, minus those whose time a newer issue already holds ("latest issued wins"). */
+export function forecastPointsNotSuperseded(f: StoredForecast, newerTimes: ReadonlySet<EpochMs>): Point[] {
+  return forecastToPoints(f).filter((_, i) => !newerTimes.has(Math.round(f.startMs + i * f.stepMs)));
+}
+
 export function rowToDecision(row: StoredRow): ScalingDecision {
   let inputs: Record<string, number> = {};
   try {

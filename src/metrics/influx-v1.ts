@@ -18,10 +18,11 @@ import {
   chunk,
   compareDecisions,
   decisionToPoint,
-  forecastToPoints,
+  forecastEndMs,
+  forecastPointsNotSuperseded,
   metricPointToPoint,
   rowToDecision,
-  rowToForecastPoint,
+  rowsToForecastPoints,
   toLines,
   type StoredRow,
 } from './influx-points.js';
@@ -227,21 +228,16 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
     async writeForecast(forecast: StoredForecast) {
       validateForecast(forecast);
       if (forecast.mean.length === 0) return;
-      const end = forecast.startMs + (forecast.mean.length - 1) * forecast.stepMs;
-      const where = [`"target" = ${quoteString(forecast.target)}`, ...timeConditions(forecast.startMs, end, true), `"issued_at" > ${forecast.issuedAt}`];
+      const where = [`"target" = ${quoteString(forecast.target)}`, ...timeConditions(forecast.startMs, forecastEndMs(forecast), true), `"issued_at" > ${forecast.issuedAt}`];
       const [result] = await query(`SELECT "issued_at" FROM ${from(MEASUREMENTS.forecast)} WHERE ${where.join(' AND ')}`);
       const newer = new Set((result ? rowsOf(result) : []).map((row) => row.time));
-      const points = forecastToPoints(forecast).filter((_, i) => !newer.has(Math.round(forecast.startMs + i * forecast.stepMs)));
-      await writePointObjects(points);
+      await writePointObjects(forecastPointsNotSuperseded(forecast, newer));
     },
 
     async readForecast(target: string, fromMs: EpochMs, toMs: EpochMs): Promise<ForecastPoint[]> {
       const where = [`"target" = ${quoteString(target)}`, ...timeConditions(fromMs, toMs)];
       const [result] = await query(`SELECT * FROM ${from(MEASUREMENTS.forecast)} WHERE ${where.join(' AND ')}`);
-      return (result ? rowsOf(result) : [])
-        .map(rowToForecastPoint)
-        .filter((p): p is ForecastPoint => p !== undefined)
-        .sort((a, b) => a.time - b.time);
+      return rowsToForecastPoints(result ? rowsOf(result) : []);
     },
 
     async writeDecisions(decisions: ScalingDecision[]) {

@@ -20,10 +20,11 @@ import {
   chunk,
   compareDecisions,
   decisionToPoint,
-  forecastToPoints,
+  forecastEndMs,
+  forecastPointsNotSuperseded,
   metricPointToPoint,
   rowToDecision,
-  rowToForecastPoint,
+  rowsToForecastPoints,
   toLines,
   type StoredRow,
 } from './influx-points.js';
@@ -186,23 +187,19 @@ export function createInfluxV2Store(options: InfluxV2StoreOptions): MetricsStore
     async writeForecast(forecast: StoredForecast) {
       validateForecast(forecast);
       if (forecast.mean.length === 0) return;
-      const end = forecast.startMs + (forecast.mean.length - 1) * forecast.stepMs;
-      const newerFlux = `${from(forecast.startMs, end + 1)}
+      const newerFlux = `${from(forecast.startMs, forecastEndMs(forecast) + 1)}
   |> ${fluxFilter(MEASUREMENTS.forecast, 'issued_at', { target: forecast.target })}
   |> filter(fn: (r) => r._value > ${fluxFloat(forecast.issuedAt)})
   |> keep(columns: ["_time"])`;
       const newer = new Set((await rows(newerFlux)).map((row) => row.time));
-      await writePointObjects(forecastToPoints(forecast).filter((_, i) => !newer.has(Math.round(forecast.startMs + i * forecast.stepMs))));
+      await writePointObjects(forecastPointsNotSuperseded(forecast, newer));
     },
 
     async readForecast(target: string, fromMs: EpochMs, toMs: EpochMs): Promise<ForecastPoint[]> {
       const flux = `${from(fromMs, toMs)}
   |> ${fluxFilter(MEASUREMENTS.forecast, undefined, { target })}
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
-      return (await rows(flux))
-        .map(rowToForecastPoint)
-        .filter((p): p is ForecastPoint => p !== undefined)
-        .sort((a, b) => a.time - b.time);
+      return rowsToForecastPoints(await rows(flux));
     },
 
     async writeDecisions(decisions: ScalingDecision[]) {
