@@ -170,10 +170,13 @@ export function chooseHeadroom(
 ): { headroom: number; source: 'calibration' | 'interval width' } {
   const ratios = new Float64Array(calibration.length);
   let count = 0;
-  for (const r of calibration) if (Number.isFinite(r) && r >= 0) ratios[count++] = r;
+  let highest = 0;
+  for (const r of calibration) {
+    if (!(Number.isFinite(r) && r >= 0)) continue;
+    ratios[count++] = r;
+    if (r > highest) highest = r;
+  }
   if (count >= options.minCalibrationSamples) {
-    let highest = 0;
-    for (let i = 0; i < count; i++) highest = Math.max(highest, ratios[i]!);
     // Runs on every 15 s tick over up to 960 ratios: selection, not a sort.
     const h = highest < 1 ? highest - 1 : Math.max(0, selectPercentile(ratios.subarray(0, count), options.coverage ?? q) - 1);
     return { headroom: Math.min(options.maxHeadroom, Math.max(options.minMultiplier - 1, h)), source: 'calibration' };
