@@ -6,6 +6,7 @@ import type { StateStore } from '../src/state/state-store.js';
 import type { ClusterActuator, LeadTimeObserver } from '../src/cluster/cluster.js';
 import type { CalendarEntry } from '../src/scaling/calendar.js';
 import type { FetchLike } from '../src/scaling/self-healing.js';
+import type { PublishedPlanStore } from '../src/publish/published-plan-store.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
@@ -45,6 +46,8 @@ export interface JobDeps {
   isLeader: () => boolean;
   /** Measured lead times (pod created -> Ready, node created -> Ready); configured values until enough exist. */
   leadTimes?: LeadTimeObserver;
+  /** Where each tick's planned replicas and predicted load are published for the API replicas (external metric, KEDA, /metrics). */
+  published?: PublishedPlanStore;
   /** HTTP for service checks (default global fetch). */
   fetch?: FetchLike;
 }

@@ -17,6 +17,7 @@ import type { ClusterActuator, LeadTimeObserver } from './cluster/cluster.js';
 import type { CalendarStore } from './scaling/calendar-store.js';
 import { createRedisCalendarStore } from './scaling/redis-calendar-store.js';
 import type { JobDeps } from '../jobs/deps.js';
+import { createRedisPublishedPlanStore, type PublishedPlanStore } from './publish/published-plan-store.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -37,6 +38,7 @@ export interface Runtime {
   redis: Redis;
   store: MetricsStore;
   state: StateStore;
+  published: PublishedPlanStore;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
   }
   const state = createRedisStateStore(redis, config.redis.prefix);
   const calendar = options.calendar ?? createRedisCalendarStore(redis, { prefix: config.redis.prefix, onInvalid: (id, error) => options.logger.warn({ id, err: (error as Error).message }, 'invalid calendar entry skipped') });
+  const published = createRedisPublishedPlanStore(redis, config.redis.prefix);
   const horizonSteps = Math.ceil(config.horizon / config.step);
   const deps: JobDeps = {
     config,
@@ -73,6 +76,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     calendarEntries: (target) => calendar.list(target),
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
+    published,
     ...(options.leadTimes ? { leadTimes: options.leadTimes } : {}),
   };
   return {
@@ -81,6 +85,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     redis,
     store,
     state,
+    published,
     async close() {
       await store.close();
       await redis.quit().catch(() => redis.disconnect());

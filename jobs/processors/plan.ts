@@ -9,6 +9,7 @@ import { selfHeal } from '../self-heal.js';
 import { calendarEffectsForTick } from '../../src/scaling/calendar.js';
 import { interventionFromDecision } from '../../src/scaling/learned-actions.js';
 import type { JobPayload } from '../queues.js';
+import { predictedLoadAt } from '../../src/publish/published-plan.js';
 import { REQUIRED_HISTORY_DAYS } from './train.js';
 
 export interface PlanResult {
@@ -99,6 +100,23 @@ export function planProcessor(deps: JobDeps) {
     await deps.state.setScalingState(id, result.state);
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);
+    await deps.published?.put({
+      target: id,
+      at,
+      loop,
+      actuation: target.actuation,
+      mode: decision.mode,
+      plannedReplicas: result.desiredReplicas,
+      desiredReplicas: workload.desiredReplicas,
+      readyReplicas: workload.readyReplicas,
+      ...(result.replicasAhead !== undefined ? { replicasAhead: result.replicasAhead } : {}),
+      quantile: target.quantile,
+      podLeadMs,
+      predictedNow: predictedLoadAt(forecast, at, target.quantile),
+      predictedAhead: predictedLoadAt(forecast, at + podLeadMs, target.quantile),
+      forecastIssuedAt: points[0]?.issuedAt ?? null,
+      rule: decision.rule,
+    });
     if (mayApply) deps.logger.info({ target: id, from: workload.desiredReplicas, to: result.desiredReplicas, rule: decision.rule, mode: decision.mode }, 'scaled');
     return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: result.desiredReplicas, applied: mayApply, rule: decision.rule };
   };

@@ -69,6 +69,12 @@ export const targetSchema = z
     /** plan and record only, never apply. */
     forecastOnly: z.boolean().default(false),
     /**
+     * Who writes spec.replicas: direct = Prescale patches the scale subresource; hpa = the workload's own HPA
+     * reads the planned replicas as an external metric; keda = KEDA's metrics-api scaler reads them. In hpa
+     * and keda modes Prescale never patches, it publishes.
+     */
+    actuation: z.enum(['direct', 'hpa', 'keda']).default('direct'),
+    /**
      * Self-healing service check, run by the reactive loop: an HTTP probe (2xx/3xx = healthy) when `url` is
      * set, else the ready ratio of the workload's pods. Failing `failureThreshold` times in a row redeploys.
      */

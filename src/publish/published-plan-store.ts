@@ -1,0 +1,46 @@
+/**
+ * Where published plans live: one Redis hash `<prefix>:published`, a JSON value per target, so every API
+ * replica serves the same values. Readers load the whole hash at once (one HGETALL per refresh, never a
+ * query per request; see published-cache.ts).
+ */
+import type { Redis } from 'ioredis';
+import type { PublishedPlan } from './published-plan.js';
+
+export interface PublishedPlanStore {
+  put(plan: PublishedPlan): Promise<void>;
+  /** Every target's latest published plan, keyed by target id. */
+  all(): Promise<Map<string, PublishedPlan>>;
+}
+
+export function createRedisPublishedPlanStore(redis: Redis, prefix = 'prescale'): PublishedPlanStore {
+  const key = `${prefix}:published`;
+  return {
+    async put(plan) {
+      await redis.hset(key, plan.target, JSON.stringify(plan));
+    },
+    async all() {
+      const raw = await redis.hgetall(key);
+      const plans = new Map<string, PublishedPlan>();
+      for (const [target, json] of Object.entries(raw)) {
+        try {
+          plans.set(target, JSON.parse(json) as PublishedPlan);
+        } catch {
+          // A value that does not parse is skipped: one bad record never hides the others.
+        }
+      }
+      return plans;
+    },
+  };
+}
+
+export function createMemoryPublishedPlanStore(): PublishedPlanStore {
+  const plans = new Map<string, string>();
+  return {
+    async put(plan) {
+      plans.set(plan.target, JSON.stringify(plan));
+    },
+    async all() {
+      return new Map([...plans].map(([target, json]) => [target, JSON.parse(json) as PublishedPlan]));
+    },
+  };
+}
