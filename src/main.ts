@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './core/logger.js';
 import { REPO_ROOT } from './core/paths.js';
 import { createKubeAdapters, type KubeAdapters } from './kube/kube-adapters.js';
 import { createRuntime } from './runtime.js';
+import { startPublishedCache } from './publish/published-cache.js';
 import { QueueSet } from '../jobs/queue-set.js';
 import { scheduleTable } from '../jobs/schedule-table.js';
 import { upsertSchedules } from '../jobs/wall-scheduler.js';
@@ -93,7 +94,9 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   }
   let url: string | null = null;
   if (roles.includes('api')) {
-    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster }));
+    const published = startPublishedCache(runtime.published, { logger });
+    closers.push(async () => published.stop());
+    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster, calendar: runtime.calendar, published }));
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.port, config.http.host, () => resolve()));
     url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
     logger.info({ address: url }, 'api listening');

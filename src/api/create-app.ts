@@ -8,6 +8,8 @@ import type { Logger } from '../core/logger.js';
 import type { ClusterActuator } from '../cluster/cluster.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { StateStore } from '../state/state-store.js';
+import type { CalendarStore } from '../scaling/calendar-store.js';
+import type { PublishedCache } from '../publish/published-cache.js';
 import { statusPage } from './status-page.js';
 
 export interface AppDeps {
@@ -17,6 +19,10 @@ export interface AppDeps {
   store: MetricsStore;
   state: StateStore;
   cluster: ClusterActuator;
+  /** The shared scheduled-scaling calendar (Redis in the service). */
+  calendar: CalendarStore;
+  /** Every target's latest published plan, kept in memory (external metrics, KEDA, /metrics). */
+  published: PublishedCache;
   /** Extra facts for /api/status (e.g. the demo's replay progress). */
   status?: () => Record<string, unknown>;
 }

@@ -20,6 +20,7 @@ import { createFileLogger } from '../core/logger.js';
 import { readCsvTrace } from '../core/csv-trace.js';
 import { REPO_ROOT, tracePath } from '../core/paths.js';
 import { createRuntime } from '../runtime.js';
+import { startPublishedCache } from '../publish/published-cache.js';
 import { QueueSet } from '../../jobs/queue-set.js';
 import { ReplayScheduler } from '../../jobs/replay-scheduler.js';
 import { scheduleTable } from '../../jobs/schedule-table.js';
@@ -162,9 +163,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await replay.ready();
 
   let server: Server | undefined;
+  let stopPublished = (): void => undefined;
   let replayFraction = 0;
   if (options.httpPort > 0) {
-    const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
+    const published = startPublishedCache(runtime.published, { logger });
+    stopPublished = () => published.stop();
+    const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, calendar: runtime.calendar, published, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
     server = createServer(app);
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(options.httpPort, config.http.host, () => resolve()));
     say(`dashboard: http://localhost:${options.httpPort}/ (status JSON at /api/status)`);
@@ -229,6 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     await replay.close();
     await queues.close();
     await runtime.close();
+    stopPublished();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     logger.flush();
   }

@@ -2,6 +2,9 @@
  * The HTTP API through a real server on a free port: status, forecast, load and decisions read back from the
  * stores, and bad input answered with 4xx and a JSON body that says what is wrong.
  */
+import { createMemoryCalendarStore } from '../../src/scaling/memory-calendar-store.js';
+import { startPublishedCache } from '../../src/publish/published-cache.js';
+import { createMemoryPublishedPlanStore } from '../../src/publish/published-plan-store.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +32,7 @@ describe('HTTP API', () => {
     await store.writeForecast({ target: 'shop/web', issuedAt: T0, model: 'snaive[288]', startMs: T0, stepMs: 300_000, mean: [110, 120], intervals: [{ level: 80, lower: [100, 105], upper: [120, 135] }, { level: 95, lower: [90, 95], upper: [130, 150] }] });
     await store.writeDecisions([{ target: 'shop/web', time: T0 - 60_000, mode: 'predictive', rule: 'forecast P90 135 / 100 per replica', previousReplicas: 3, desiredReplicas: 2, applied: true, inputs: { forecastP90: 135 } }]);
     await state.setModelInfo({ target: 'shop/web', kind: 'snaive', description: 'snaive[288]', version: 1, trainedAt: T0 - 3_600_000, trainedUntil: T0 - 3_600_000, scores: {}, historyDays: 3, requiredHistoryDays: 2, notes: [] });
-    server = createServer(createApp({ config, clock, logger: silentLogger, store, state, cluster }));
+    server = createServer(createApp({ config, clock, logger: silentLogger, store, state, cluster, calendar: createMemoryCalendarStore(), published: startPublishedCache(createMemoryPublishedPlanStore()) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

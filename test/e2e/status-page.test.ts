@@ -1,4 +1,7 @@
 /** The status page in real Chromium: it renders targets and node pools from /api/status. */
+import { createMemoryCalendarStore } from '../../src/scaling/memory-calendar-store.js';
+import { startPublishedCache } from '../../src/publish/published-cache.js';
+import { createMemoryPublishedPlanStore } from '../../src/publish/published-plan-store.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
@@ -33,7 +36,7 @@ describe('status page (Chromium)', () => {
     await state.setScalingState('shop/web', { mode: 'predictive', recommendations: [], changes: [], reactiveUntil: null });
     await state.setModelInfo({ target: 'shop/web', kind: 'hw', description: 'ets(A,N,A)[288]', version: 2, trainedAt: T0, trainedUntil: T0, scores: {}, historyDays: 9, requiredHistoryDays: 2, notes: [] });
     await store.writeDecisions([{ target: 'shop/web', time: T0 - 60_000, mode: 'predictive', rule: 'forecast P90 <b>280</b> / 100 per replica', previousReplicas: 2, desiredReplicas: 3, applied: true, inputs: {} }]);
-    server = createServer(createApp({ config, clock, logger: silentLogger, store, state, cluster }));
+    server = createServer(createApp({ config, clock, logger: silentLogger, store, state, cluster, calendar: createMemoryCalendarStore(), published: startPublishedCache(createMemoryPublishedPlanStore()) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
