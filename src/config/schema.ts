@@ -171,11 +171,40 @@ export const scheduleSchema = z
   })
   .strict();
 
+export const apiTokenSchema = z
+  .object({
+    /** Who holds the token; recorded as the author of calendar changes. */
+    name: z.string().min(1),
+    scopes: z.array(z.enum(['read', 'write'])).min(1),
+    /** The token itself (prefer tokenFile or env for secrets), at least 16 characters. */
+    token: z.string().min(16, 'a token needs at least 16 characters').optional(),
+    /** A file holding the token (a mounted Secret); re-read when it changes. */
+    tokenFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.token === undefined) === (t.tokenFile === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: 'set exactly one of token and tokenFile' });
+  });
+
+export const apiSchema = z
+  .object({
+    /** Bearer tokens with read/write scopes; none = the API is open (local use, the demo). */
+    tokens: z.array(apiTokenSchema).default([]),
+    /** Whether /healthz, /readyz and /metrics need a read token too (default open, for probes and Prometheus). */
+    protectOperational: z.boolean().default(false),
+    /** Largest accepted request body, bytes. */
+    bodyLimitBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
+    /** Writes allowed per client address and minute. */
+    writesPerMinute: z.number().int().min(1).default(60),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     influx: influxSchema.default({}),
     redis: z.object({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('prescale') }).strict().default({}),
     http: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).strict().default({}),
+    api: apiSchema.default({}),
     kubernetes: z
       .object({
         /** simulated: the built-in cluster; kubeconfig / in-cluster: a real API server. */
