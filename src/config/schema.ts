@@ -199,12 +199,53 @@ export const apiSchema = z
   })
   .strict();
 
+/** The external metrics API (external.metrics.k8s.io/v1beta1) on its own HTTPS listener; src/external-metrics/. */
+export const externalMetricsSchema = z
+  .object({
+    /** Serve it when the api role runs. */
+    enabled: z.boolean().default(true),
+    /** Listen address; in a pod use 0.0.0.0 so the Service (and so the aggregator) reaches it. */
+    host: z.string().default('127.0.0.1'),
+    /** HTTPS port; 0 picks a free one (tests). */
+    port: z.number().int().min(0).max(65535).default(8443),
+    /** Serving certificate and key (PEM files); without them a self-signed sha256 pair is generated at start. */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    /**
+     * The front-proxy (request-header) CA bundle that signs kube-apiserver's proxy client certificate. Absent
+     * and kubernetes.mode is not simulated: read from ConfigMap kube-system/extension-apiserver-authentication.
+     */
+    requestHeaderCAFile: z.string().min(1).optional(),
+    /** Common names a front-proxy certificate may carry; empty = any certificate the CA signed. */
+    requestHeaderAllowedNames: z.array(z.string().min(1)).default([]),
+    /** Headers that carry the user and groups from a verified front proxy (the ConfigMap's lists win in cluster). */
+    requestHeaderUsernameHeaders: z.array(z.string().min(1)).min(1).default(['X-Remote-User']),
+    requestHeaderGroupHeaders: z.array(z.string().min(1)).default(['X-Remote-Group']),
+    /** Bearer tokens for local use (kubectl --token, curl); need the read scope. */
+    tokens: z.array(apiTokenSchema).default([]),
+    /** How often the request-header CA (file or ConfigMap) is re-read, so a rotated CA applies without a restart; ms. */
+    refreshMs: z.number().int().min(1000).default(300_000),
+    /** A published plan older than this is not served (the HPA holds); default three plan periods. */
+    staleAfter: duration.optional(),
+    /**
+     * The tolerance of the HPAs that read prescale-planned-replicas (Kubernetes' default is 0.1). Above 0,
+     * Prescale publishes a value that still crosses it for a one-replica step (hpa-tolerance.ts); 0 publishes
+     * the plan as is, for HPAs with behavior.scaleUp/scaleDown.tolerance: 0 (HPAConfigurableTolerance).
+     */
+    hpaTolerance: z.number().min(0).max(0.5).default(0.1),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if ((e.certFile === undefined) !== (e.keyFile === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['certFile'], message: 'set both certFile and keyFile, or neither (a self-signed pair is generated)' });
+  });
+
 export const configSchema = z
   .object({
     influx: influxSchema.default({}),
     redis: z.object({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('prescale') }).strict().default({}),
     http: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).strict().default({}),
     api: apiSchema.default({}),
+    externalMetrics: externalMetricsSchema.default({}),
     kubernetes: z
       .object({
         /** simulated: the built-in cluster; kubeconfig / in-cluster: a real API server. */
@@ -243,3 +284,4 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type NodePoolConfig = z.output<typeof nodePoolSchema>;
 export type MetricRef = z.output<typeof metricRefSchema>;
 export type InfluxConfig = z.output<typeof influxSchema>;
+export type ExternalMetricsConfig = z.output<typeof externalMetricsSchema>;
