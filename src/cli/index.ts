@@ -4,10 +4,15 @@ import { InputError } from '../core/errors.js';
 import { runBacktestCommand } from './backtest.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerIngestCommand } from './ingest.js';
+import { registerCalendarCommand } from './calendar.js';
+import { CommandError } from './command-error.js';
+import { registerForecastCommand } from './forecast.js';
+import { registerStatusCommand } from './status.js';
 
 /**
  * The `prescale` command line. Exit codes: 0 success, 1 bad input data or a failure while running,
- * 2 bad arguments (the message names the flag).
+ * 2 bad arguments (the message names the flag). The commands that talk to a running Prescale (calendar,
+ * status, forecast) exit 1 when it is unreachable or fails and 2 when it refuses the request (a 4xx).
  */
 
 export const EXIT_BAD_ARGS = 2;
@@ -56,6 +61,9 @@ export function buildProgram(): Command {
     });
   registerSimulateCommand(program);
   registerIngestCommand(program);
+  registerCalendarCommand(program);
+  registerStatusCommand(program);
+  registerForecastCommand(program);
   return program;
 }
 
@@ -68,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version are "errors" to commander; usage errors were already printed by it.
       return error.exitCode === 0 ? 0 : EXIT_BAD_ARGS;
+    }
+    if (error instanceof CommandError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
     }
     if (isFlagError(error)) {
       process.stderr.write(`error: ${error.message}\n`);

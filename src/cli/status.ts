@@ -1,0 +1,70 @@
+/**
+ * `prescale status`: GET /api/status as two tables, the targets (mode, actuation, replicas, model, last
+ * decision) and the node pools; --json prints the response as it came.
+ * Left out: watching (run it under `watch`), history (see the dashboard or /api/targets/:ns/:name/decisions).
+ */
+import type { Command } from 'commander';
+import { addConnectionOptions, clientFromFlags, printJson, type ConnectionFlags } from './api-client.js';
+import { textTable } from './text-table.js';
+import { age, localTime, localZoneName } from './time-text.js';
+
+/** The parts of the /api/status answer the tables show; everything else passes through to --json. */
+export interface StatusResponse {
+  now: number;
+  targets: {
+    id: string;
+    mode: string;
+    /** direct | hpa | keda, or an object with the mode and why (e.g. a conflict), when the API reports it. */
+    actuation?: string | { mode?: string; reason?: string | null } | null;
+    workload?: { desiredReplicas: number; readyReplicas: number; rolloutInProgress?: boolean } | null;
+    model?: { description?: string; kind?: string } | null;
+    lastDecision?: { time: number; rule: string; desiredReplicas?: number; loop?: string } | null;
+  }[];
+  nodePools: { name: string; desiredNodes?: number; readyNodes?: number; pendingPods?: number }[];
+}
+
+type TargetRow = StatusResponse['targets'][number];
+
+function actuationText(t: TargetRow): string {
+  const a = t.actuation;
+  if (a === undefined || a === null) return '';
+  if (typeof a === 'string') return a;
+  return [a.mode, a.reason ? `(${a.reason})` : ''].filter(Boolean).join(' ');
+}
+
+export function formatStatus(status: StatusResponse): string {
+  const showActuation = status.targets.some((t) => t.actuation !== undefined && t.actuation !== null);
+  const targets =
+    status.targets.length === 0
+      ? 'no targets configured'
+      : textTable(status.targets, [
+          { header: 'target', value: (t) => t.id },
+          { header: 'mode', value: (t) => t.mode },
+          ...(showActuation ? [{ header: 'actuation', value: actuationText }] : []),
+          { header: 'desired', value: (t) => t.workload?.desiredReplicas },
+          { header: 'ready', value: (t) => (t.workload ? `${t.workload.readyReplicas}${t.workload.rolloutInProgress ? ' (rollout)' : ''}` : ''), align: 'right' },
+          { header: 'model', value: (t) => t.model?.description ?? t.model?.kind ?? '(none yet)' },
+          { header: 'last decision', value: (t) => (t.lastDecision ? `${localTime(t.lastDecision.time)} (${age(t.lastDecision.time, status.now)})` : '(none in the last hour)') },
+          { header: 'rule', value: (t) => t.lastDecision?.rule ?? '' },
+        ]);
+  const pools =
+    status.nodePools.length === 0
+      ? ''
+      : `\n\nnode pools\n${textTable(status.nodePools, [
+          { header: 'pool', value: (p) => p.name },
+          { header: 'desired nodes', value: (p) => p.desiredNodes },
+          { header: 'ready nodes', value: (p) => p.readyNodes },
+          { header: 'pending pods', value: (p) => p.pendingPods },
+        ])}`;
+  return `server time ${localTime(status.now)} (times in ${localZoneName()})\n\n${targets}${pools}`;
+}
+
+export function registerStatusCommand(program: Command): void {
+  addConnectionOptions(
+    program.command('status').description('Targets (mode, actuation, replicas, model, last decision) and node pools, from a running Prescale'),
+  ).action(async (flags: ConnectionFlags) => {
+    const { body } = await clientFromFlags(flags).request<StatusResponse>('GET', '/api/status');
+    if (flags.json) printJson(body);
+    else process.stdout.write(`${formatStatus(body)}\n`);
+  });
+}
