@@ -30,7 +30,14 @@ const localDate = z
   .string()
   .regex(LOCAL_DATE, 'expected a local date like "2026-12-24"')
   .refine((s) => DateTime.fromISO(s, { zone: 'UTC' }).isValid, 'not a valid date');
-const replicas = z.number().int().min(0);
+/**
+ * Largest replica count an entry may name: far above any real workload (Kubernetes' own scalability limit is
+ * 150 000 pods per cluster), so a typo like 10^9 is refused instead of becoming a floor nobody can meet.
+ */
+export const MAX_CALENDAR_REPLICAS = 100_000;
+/** Largest relative change, percent (+1000 = eleven times the plan). */
+export const MAX_CALENDAR_PERCENT = 1_000;
+const replicas = z.number().int().min(0).max(MAX_CALENDAR_REPLICAS);
 
 export const calendarEffectSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('floor'), replicas }).strict(),
@@ -40,14 +47,15 @@ export const calendarEffectSpecSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('relative'),
       /** Replicas added (negative removes). */
-      replicas: z.number().int().optional(),
+      replicas: z.number().int().min(-MAX_CALENDAR_REPLICAS).max(MAX_CALENDAR_REPLICAS).optional(),
       /** Percent added (+50 = one and a half times; negative removes). */
-      percent: z.number().min(-100).optional(),
+      percent: z.number().min(-100).max(MAX_CALENDAR_PERCENT).optional(),
     })
     .strict(),
 ]);
 
-export const calendarEntrySchema = z
+/** The entry's fields, before the checks across fields (`checkCalendarEntry`); the API derives its input from it. */
+export const calendarEntryObjectSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.:]{0,127}$/, 'expected letters, digits, "-", "_", "." or ":" (at most 128)'),
     /** Targets as "namespace/name"; "*" matches every target. */
@@ -66,7 +74,7 @@ export const calendarEntrySchema = z
       .object({
         frequency: z.enum(['daily', 'weekly', 'monthly']),
         /** Every `interval` days, weeks or months. */
-        interval: z.number().int().min(1).default(1),
+        interval: z.number().int().min(1).max(1_000).default(1),
         /** Weekly only: ISO weekdays 1 = Monday .. 7 = Sunday; default the start's weekday. */
         weekdays: z.array(z.number().int().min(1).max(7)).min(1).optional(),
         /** Last local date an occurrence may start on. */
@@ -86,16 +94,42 @@ export const calendarEntrySchema = z
       .strict()
       .default({}),
   })
-  .strict()
-  .superRefine((entry, ctx) => {
-    if (entry.effect.kind === 'relative' && entry.effect.replicas === undefined && entry.effect.percent === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['effect'], message: 'a relative effect needs replicas or percent' });
+  .strict();
+
+/** Shortest repeat period of each frequency, days (a month is at least 28). */
+const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 28 } as const;
+const localMs = (iso: string) => DateTime.fromISO(iso, { zone: 'UTC' }).toMillis();
+
+/**
+ * Checks across fields: a relative effect says by how much, end after start, weekdays only for weekly,
+ * `until` not before the start, exclusion periods that end after they start, and an occurrence no longer
+ * than its recurrence period (overlapping occurrences mean nothing and would make every expansion walk
+ * the whole overlap).
+ */
+export function checkCalendarEntry(entry: Omit<z.output<typeof calendarEntryObjectSchema>, 'id'>, ctx: z.RefinementCtx): void {
+  if (entry.effect.kind === 'relative' && entry.effect.replicas === undefined && entry.effect.percent === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['effect'], message: 'a relative effect needs replicas or percent' });
+  }
+  if (entry.end <= entry.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['end'], message: `end (${entry.end}) must be after start (${entry.start})` });
+  const rec = entry.recurrence;
+  if (rec?.weekdays && rec.frequency !== 'weekly') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['recurrence', 'weekdays'], message: 'weekdays apply to weekly recurrence only' });
+  }
+  if (rec?.until !== undefined && rec.until < entry.start.slice(0, 10)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['recurrence', 'until'], message: `until (${rec.until}) is before the start (${entry.start.slice(0, 10)})` });
+  }
+  if (rec && entry.end > entry.start) {
+    const periodDays = PERIOD_DAYS[rec.frequency] * rec.interval;
+    if (localMs(entry.end) - localMs(entry.start) > periodDays * DAY_MS) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['end'], message: `an occurrence may last at most its recurrence period (${periodDays} day${periodDays === 1 ? '' : 's'})` });
     }
-    if (entry.end <= entry.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['end'], message: `end (${entry.end}) must be after start (${entry.start})` });
-    if (entry.recurrence?.weekdays && entry.recurrence.frequency !== 'weekly') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['recurrence', 'weekdays'], message: 'weekdays apply to weekly recurrence only' });
-    }
+  }
+  entry.exclusions.periods.forEach((period, i) => {
+    if (period.end <= period.start) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['exclusions', 'periods', i, 'end'], message: `end (${period.end}) must be after start (${period.start})` });
   });
+}
+
+export const calendarEntrySchema = calendarEntryObjectSchema.superRefine(checkCalendarEntry);
 
 /** A calendar entry as stored and served (defaults applied). */
 export type CalendarEntry = z.output<typeof calendarEntrySchema>;
@@ -228,12 +262,10 @@ export function occurrencesBetween(entry: CalendarEntry, fromMs: number, toMs: n
   return result;
 }
 
-/** The parts of [fromMs, toMs) during which the entry is in effect (occurrences minus exclusion periods). */
-export function activeIntervals(entry: CalendarEntry, fromMs: number, toMs: number): Interval[] {
-  const c = compile(entry);
-  let intervals = occurrencesBetween(entry, fromMs, toMs).map((o) => ({ start: Math.max(o.start, fromMs), end: Math.min(o.end, toMs) }));
-  for (const period of c.excludedPeriods) {
-    intervals = intervals.flatMap((i) => {
+function withoutPeriods(intervals: Interval[], periods: readonly Interval[]): Interval[] {
+  let result = intervals;
+  for (const period of periods) {
+    result = result.flatMap((i) => {
       if (period.end <= i.start || period.start >= i.end) return [i];
       const parts: Interval[] = [];
       if (period.start > i.start) parts.push({ start: i.start, end: period.start });
@@ -241,7 +273,21 @@ export function activeIntervals(entry: CalendarEntry, fromMs: number, toMs: numb
       return parts;
     });
   }
-  return intervals;
+  return result;
+}
+
+/** The parts of [fromMs, toMs) during which the entry is in effect (occurrences minus exclusion periods). */
+export function activeIntervals(entry: CalendarEntry, fromMs: number, toMs: number): Interval[] {
+  const clipped = occurrencesBetween(entry, fromMs, toMs).map((o) => ({ start: Math.max(o.start, fromMs), end: Math.min(o.end, toMs) }));
+  return withoutPeriods(clipped, compile(entry).excludedPeriods);
+}
+
+/**
+ * Occurrences overlapping [fromMs, toMs) minus exclusion periods, NOT clipped to the range (what a person
+ * listing the calendar wants to see: the whole occurrence); an occurrence split by a period gives two.
+ */
+export function occurrencesInEffect(entry: CalendarEntry, fromMs: number, toMs: number): Interval[] {
+  return withoutPeriods(occurrencesBetween(entry, fromMs, toMs), compile(entry).excludedPeriods).filter((i) => i.end > fromMs && i.start < toMs);
 }
 
 /** Whether the entry is in effect at epoch ms `t`. */

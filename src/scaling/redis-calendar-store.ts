@@ -1,21 +1,83 @@
+/**
+ * Calendar entries in Redis, shared by every Prescale process and kept across restarts. Layout (unchanged
+ * for entries since before revisions existed, so older processes still read them during a rolling update):
+ *   `<prefix>:calendar`       hash: entry id -> entry JSON
+ *   `<prefix>:calendar:meta`  hash: entry id -> meta JSON {revision, createdAt, createdBy, updatedAt, updatedBy}
+ * An entry without meta (written before revisions) reads as revision 1 by "unknown".
+ *
+ * Every write is one Lua script: the revision check and the change happen atomically on the server, so of two
+ * replaces expecting the same revision exactly one succeeds, whichever replica sends them. With Redis Cluster,
+ * put a hash tag in the prefix ("{prescale}") so both hashes share a slot.
+ *
+ * The caller owns the client (connects and quits it). Redis failures become ServiceErrors naming the address
+ * (retryable); invalid entries InputErrors (not retryable). Left out: history of earlier revisions.
+ */
 import type { Redis } from 'ioredis';
 import { ServiceError } from '../core/errors.js';
 import { appliesTo, parseCalendarEntry, type CalendarEntry } from './calendar.js';
-import { sortEntries, type CalendarStore } from './calendar-store.js';
+import { decodeMeta, LEGACY_META, newMeta, sortEntries, type CalendarDeleteResult, type CalendarStore, type CalendarWriteResult, type StoredCalendarEntry } from './calendar-store.js';
 
 export interface RedisCalendarStoreOptions {
-  /** Key prefix; entries live in the hash `<prefix>:calendar`, one JSON value per entry id. Default "prescale". */
+  /** Key prefix; see the layout above. Default "prescale". */
   prefix?: string;
   /** Called for a stored value that no longer parses (skipped, so one bad entry never stops scaling). */
   onInvalid?: (id: string, error: unknown) => void;
 }
 
+/** Lua: the stored meta of ARGV[1], or the legacy meta (same rules as decodeMeta in calendar-store.ts). */
+const META_OF = `
+local function meta_of(raw, legacy_at, legacy_by)
+  if raw then
+    local ok, meta = pcall(cjson.decode, raw)
+    if ok and type(meta) == 'table' and type(meta.revision) == 'number' and meta.revision >= 1 and math.floor(meta.revision) == meta.revision
+      and type(meta.createdAt) == 'string' and type(meta.createdBy) == 'string' and type(meta.updatedAt) == 'string' and type(meta.updatedBy) == 'string' then
+      return meta
+    end
+  end
+  return { revision = 1, createdAt = legacy_at, createdBy = legacy_by, updatedAt = legacy_at, updatedBy = legacy_by }
+end
+`;
+
+/** KEYS: entries, meta. ARGV: id, entry JSON, meta JSON. Returns 1 when created, 0 when the id exists. */
+const CREATE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1
+`;
+
 /**
- * Calendar entries in one Redis hash. The caller owns the client (connects and quits it). Redis failures
- * become ServiceErrors naming the address (retryable); invalid entries InputErrors (not retryable).
+ * KEYS: entries, meta. ARGV: id, entry JSON, expected revision, updatedAt, updatedBy, legacy time, legacy author.
+ * Returns {'ok', meta JSON} | {'missing'} | {'stale', current revision}.
  */
+const REPLACE = `${META_OF}
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'missing'} end
+local meta = meta_of(redis.call('HGET', KEYS[2], ARGV[1]), ARGV[6], ARGV[7])
+if meta.revision ~= tonumber(ARGV[3]) then return {'stale', tostring(meta.revision)} end
+meta.revision = meta.revision + 1
+meta.updatedAt = ARGV[4]
+meta.updatedBy = ARGV[5]
+local encoded = cjson.encode(meta)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], encoded)
+return {'ok', encoded}
+`;
+
+/** KEYS: entries, meta. ARGV: id, expected revision or '' for any, legacy time, legacy author. */
+const DELETE = `${META_OF}
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'missing'} end
+if ARGV[2] ~= '' then
+  local meta = meta_of(redis.call('HGET', KEYS[2], ARGV[1]), ARGV[3], ARGV[4])
+  if meta.revision ~= tonumber(ARGV[2]) then return {'stale', tostring(meta.revision)} end
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return {'ok'}
+`;
+
 export function createRedisCalendarStore(redis: Redis, options: RedisCalendarStoreOptions = {}): CalendarStore {
   const key = `${options.prefix ?? 'prescale'}:calendar`;
+  const metaKey = `${key}:meta`;
   const address = `${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`;
   const call = async <T>(what: string, command: () => Promise<T>): Promise<T> => {
     try {
@@ -32,25 +94,59 @@ export function createRedisCalendarStore(redis: Redis, options: RedisCalendarSto
       return null;
     }
   };
+  const all = async (targetId: string | undefined): Promise<StoredCalendarEntry[]> => {
+    // One MULTI so entries and meta are read from the same moment.
+    const replies = await call('list', () => redis.multi().hgetall(key).hgetall(metaKey).exec());
+    const [entriesReply, metaReply] = (replies ?? []).map(([error, value]) => {
+      if (error) throw new ServiceError('redis', address, `calendar store list failed: ${error.message}`, true, { cause: error });
+      return value as Record<string, string>;
+    });
+    const metas = metaReply ?? {};
+    const stored: StoredCalendarEntry[] = [];
+    for (const [id, raw] of Object.entries(entriesReply ?? {})) {
+      const entry = decode(id, raw);
+      if (entry && (targetId === undefined || appliesTo(entry, targetId))) stored.push({ entry, meta: decodeMeta(metas[id]) });
+    }
+    return sortEntries(stored);
+  };
+  const legacy = [LEGACY_META.createdAt, LEGACY_META.createdBy];
   return {
     async list(targetId) {
-      const all = await call('list', () => redis.hgetall(key));
-      const entries = Object.entries(all)
-        .map(([id, raw]) => decode(id, raw))
-        .filter((e): e is CalendarEntry => e !== null && (targetId === undefined || appliesTo(e, targetId)));
-      return sortEntries(entries);
+      return (await all(targetId)).map((s) => s.entry);
     },
+    listWithMeta: all,
     async get(id) {
-      const raw = await call('get', () => redis.hget(key, id));
-      return raw === null ? null : decode(id, raw);
+      // One MULTI: an entry and a revision from different moments would give a stale body a fresh ETag.
+      const replies = await call('get', () => redis.multi().hget(key, id).hget(metaKey, id).exec());
+      const [raw, meta] = (replies ?? []).map(([error, value]) => {
+        if (error) throw new ServiceError('redis', address, `calendar store get failed: ${error.message}`, true, { cause: error });
+        return value as string | null;
+      });
+      if (raw === null || raw === undefined) return null;
+      const entry = decode(id, raw);
+      return entry ? { entry, meta: decodeMeta(meta) } : null;
     },
-    async put(entry) {
-      const parsed = parseCalendarEntry(entry);
-      await call('put', () => redis.hset(key, parsed.id, JSON.stringify(parsed)));
-      return parsed;
+    async create(input, write): Promise<CalendarWriteResult> {
+      const entry = parseCalendarEntry(input);
+      const meta = newMeta(write);
+      const created = await call('create', () => redis.eval(CREATE, 2, key, metaKey, entry.id, JSON.stringify(entry), JSON.stringify(meta)));
+      return created === 1 ? { ok: true, stored: { entry, meta } } : { ok: false, reason: 'exists' };
     },
-    async delete(id) {
-      return (await call('delete', () => redis.hdel(key, id))) > 0;
+    async replace(id, input, expectedRevision, write): Promise<CalendarWriteResult> {
+      const entry = parseCalendarEntry(input);
+      if (entry.id !== id) throw new TypeError(`calendar store: replace of "${id}" with an entry whose id is "${entry.id}"`);
+      const args = [id, JSON.stringify(entry), String(expectedRevision), new Date(write.at).toISOString(), write.author, ...legacy];
+      const reply = (await call('replace', () => redis.eval(REPLACE, 2, key, metaKey, ...args))) as string[];
+      if (reply[0] === 'missing') return { ok: false, reason: 'missing' };
+      if (reply[0] === 'stale') return { ok: false, reason: 'stale', revision: Number(reply[1]) };
+      return { ok: true, stored: { entry, meta: decodeMeta(reply[1]) } };
+    },
+    async delete(id, expectedRevision): Promise<CalendarDeleteResult> {
+      const args = [id, expectedRevision === undefined ? '' : String(expectedRevision), ...legacy];
+      const reply = (await call('delete', () => redis.eval(DELETE, 2, key, metaKey, ...args))) as string[];
+      if (reply[0] === 'missing') return { ok: false, reason: 'missing' };
+      if (reply[0] === 'stale') return { ok: false, reason: 'stale', revision: Number(reply[1]) };
+      return { ok: true };
     },
   };
 }
