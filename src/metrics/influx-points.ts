@@ -6,13 +6,18 @@
  *   at the same timestamp without growing series cardinality; the adapters skip timestamps already covered by a
  *   forecast issued later, so the latest issued forecast wins whatever order writes arrive in. InfluxDB merges the
  *   fields of a rewritten point, so a forecast without the 95% level leaves an older forecast's lo95/hi95 in place.
- * - `prescale_decision`, tags `target`, `mode`, `loop` (plan/reactive: both loops may decide at one instant); fields `previous_replicas`, `desired_replicas`, `applied` (bool),
+ * - `prescale_forecast_history`, tags `target` and `age` (minutes from issue to the point, floored: "0".."59");
+ *   the same fields plus `age_ms`. Each forecast's first hour is written here too, so a point keeps one issue per
+ *   age bucket instead of only the latest: as-issued reads (the forecast known one pod lead earlier) pick, per
+ *   timestamp, the smallest age at or above the lead. At most 60 series per target.
+ * - `prescale_decision`, tags `target`, `mode`, `loop` (plan/reactive: both loops may decide at one instant) and
+ *   `actuation` (direct/hpa/keda, when the decision says); fields `previous_replicas`, `desired_replicas`, `applied` and `published` (bool),
  *   `rule`, `notes`, `node_pool` (strings), `previous_nodes`, `desired_nodes`, `inputs_json` (the whole inputs map
  *   as JSON) and every input again as a number field `input_<key>` so InfluxQL/Flux can chart it.
  */
 import { Point } from '@influxdata/influxdb-client';
-import type { EpochMs, ForecastPoint, MetricPoint, ScalingDecision, StoredForecast } from './metrics-store.js';
-import { MEASUREMENTS } from './metrics-store.js';
+import type { DecisionFilter, EpochMs, ForecastPoint, MetricPoint, ScalingDecision, StoredForecast } from './metrics-store.js';
+import { ACTUATIONS, FORECAST_HISTORY, MEASUREMENTS } from './metrics-store.js';
 
 /** Lines per write request: large enough to be fast, small enough for InfluxDB's default body limits. */
 export const DEFAULT_BATCH_LINES = 5000;
@@ -40,6 +45,62 @@ export function forecastToPoints(f: StoredForecast): Point[] {
   });
 }
 
+/** The age bucket ("0".."59") of a point `ageMs` after its forecast's issue. */
+export const ageBucket = (ageMs: number): number => Math.floor(ageMs / FORECAST_HISTORY.bucketMs);
+
+/** A forecast's points younger than FORECAST_HISTORY.maxAgeMs, for the history measurement. */
+export function forecastHistoryPoints(f: StoredForecast): Point[] {
+  const points: Point[] = [];
+  f.mean.forEach((mean, i) => {
+    const time = Math.round(f.startMs + i * f.stepMs);
+    const age = time - f.issuedAt;
+    if (age < 0 || age >= FORECAST_HISTORY.maxAgeMs) return;
+    const point = new Point(MEASUREMENTS.forecastHistory)
+      .tag('target', f.target)
+      .tag('age', String(ageBucket(age)))
+      .floatField('mean', mean)
+      .floatField('issued_at', f.issuedAt)
+      .floatField('age_ms', age)
+      .stringField('model', f.model)
+      .timestamp(time);
+    for (const interval of f.intervals) {
+      point.floatField(`lo${interval.level}`, interval.lower[i]);
+      point.floatField(`hi${interval.level}`, interval.upper[i]);
+    }
+    points.push(point);
+  });
+  return points;
+}
+
+/** The age buckets that can hold a point issued at least `leadMs` earlier. */
+export function asIssuedBuckets(leadMs: number): number[] {
+  const buckets: number[] = [];
+  for (let b = ageBucket(leadMs); b * FORECAST_HISTORY.bucketMs < FORECAST_HISTORY.maxAgeMs; b++) buckets.push(b);
+  return buckets;
+}
+
+/** Per timestamp, the row of the youngest issue at least `leadMs` old (rows carry `age_ms`), time ordered. */
+export function pickAsIssued(rows: readonly StoredRow[], leadMs: number): ForecastPoint[] {
+  const best = new Map<EpochMs, { age: number; row: StoredRow }>();
+  for (const row of rows) {
+    const age = num(row['age_ms']);
+    if (age === undefined || age < leadMs) continue;
+    const held = best.get(row.time);
+    if (!held || age < held.age) best.set(row.time, { age, row });
+  }
+  return rowsToForecastPoints([...best.values()].map((b) => b.row));
+}
+
+/** Whether a decision changed replicas or nodes (DecisionFilter.changesOnly). */
+export function isChange(d: ScalingDecision): boolean {
+  return d.desiredReplicas !== d.previousReplicas || (d.desiredNodes !== undefined && d.desiredNodes !== (d.previousNodes ?? d.desiredNodes));
+}
+
+/** Applies a decision filter in memory (adapters that also filter server-side use it as the final word). */
+export function filterDecisions(decisions: ScalingDecision[], filter: DecisionFilter | undefined): ScalingDecision[] {
+  return filter?.changesOnly ? decisions.filter(isChange) : decisions;
+}
+
 export function decisionToPoint(d: ScalingDecision): Point {
   const point = new Point(MEASUREMENTS.decision)
     .tag('target', d.target)
@@ -51,6 +112,8 @@ export function decisionToPoint(d: ScalingDecision): Point {
     .stringField('rule', d.rule)
     .stringField('inputs_json', JSON.stringify(d.inputs ?? {}))
     .timestamp(Math.round(d.time));
+  if (d.actuation !== undefined) point.tag('actuation', d.actuation);
+  if (d.published !== undefined) point.booleanField('published', d.published);
   if (d.notes !== undefined) point.stringField('notes', d.notes);
   if (d.nodePool !== undefined) point.stringField('node_pool', d.nodePool);
   if (d.previousNodes !== undefined) point.floatField('previous_nodes', d.previousNodes);
@@ -131,6 +194,9 @@ export function rowToDecision(row: StoredRow): ScalingDecision {
     applied: row['applied'] === true || row['applied'] === 'true',
     inputs,
   };
+  const actuation = str(row['actuation']);
+  if (actuation !== undefined && (ACTUATIONS as readonly string[]).includes(actuation)) decision.actuation = actuation as (typeof ACTUATIONS)[number];
+  if (row['published'] !== undefined && row['published'] !== null) decision.published = row['published'] === true || row['published'] === 'true';
   const notes = str(row['notes']);
   if (notes !== undefined) decision.notes = notes;
   const nodePool = str(row['node_pool']);
@@ -144,5 +210,5 @@ export function rowToDecision(row: StoredRow): ScalingDecision {
 
 /** Orders decisions by time, then target and mode, so every adapter returns the same sequence. */
 export function compareDecisions(a: ScalingDecision, b: ScalingDecision): number {
-  return a.time - b.time || a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || (a.loop ?? 'plan').localeCompare(b.loop ?? 'plan');
+  return a.time - b.time || a.target.localeCompare(b.target) || a.mode.localeCompare(b.mode) || (a.loop ?? 'plan').localeCompare(b.loop ?? 'plan') || (a.actuation ?? '').localeCompare(b.actuation ?? '');
 }

@@ -11,23 +11,27 @@
 import type { Point } from '@influxdata/influxdb-client';
 import { ServiceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
+import type { AsIssuedQuery, DecisionFilter, EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
 import { MEASUREMENTS } from './metrics-store.js';
 import {
   DEFAULT_BATCH_LINES,
+  asIssuedBuckets,
   chunk,
   compareDecisions,
   decisionToPoint,
+  filterDecisions,
   forecastEndMs,
+  forecastHistoryPoints,
   forecastPointsNotSuperseded,
   metricPointToPoint,
+  pickAsIssued,
   rowToDecision,
   rowsToForecastPoints,
   toLines,
   type StoredRow,
 } from './influx-points.js';
 import { gridFor, needsSeed, placeOnGrid, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
-import { validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
+import { validateAsIssuedQuery, validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
 
 export interface InfluxV1StoreOptions {
   /** Base URL, e.g. http://127.0.0.1:18086. */
@@ -231,7 +235,7 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
       const where = [`"target" = ${quoteString(forecast.target)}`, ...timeConditions(forecast.startMs, forecastEndMs(forecast), true), `"issued_at" > ${forecast.issuedAt}`];
       const [result] = await query(`SELECT "issued_at" FROM ${from(MEASUREMENTS.forecast)} WHERE ${where.join(' AND ')}`);
       const newer = new Set((result ? rowsOf(result) : []).map((row) => row.time));
-      await writePointObjects(forecastPointsNotSuperseded(forecast, newer));
+      await writePointObjects([...forecastPointsNotSuperseded(forecast, newer), ...forecastHistoryPoints(forecast)]);
     },
 
     async readForecast(target: string, fromMs: EpochMs, toMs: EpochMs): Promise<ForecastPoint[]> {
@@ -240,16 +244,34 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
       return rowsToForecastPoints(result ? rowsOf(result) : []);
     },
 
+    async readForecastAsIssued(q: AsIssuedQuery): Promise<ForecastPoint[]> {
+      validateAsIssuedQuery(q);
+      // Server-side: per grid cell the row with the smallest age at or above the lead (a selector keeps its
+      // row's other fields), over the age buckets that can hold one, so 7 days come back as one row per step.
+      const where = [
+        `"target" = ${quoteString(q.target)}`,
+        `"age" =~ /^(${asIssuedBuckets(q.leadMs).join('|')})$/`,
+        `"age_ms" >= ${Math.round(q.leadMs)}`,
+        ...timeConditions(q.from, q.to),
+      ];
+      const [result] = await query(
+        `SELECT min("age_ms") AS "age_ms", "mean", "lo80", "hi80", "lo95", "hi95", "issued_at", "model" FROM ${from(MEASUREMENTS.forecastHistory)} WHERE ${where.join(' AND ')} GROUP BY time(${Math.round(q.stepMs)}ms) fill(none)`,
+      );
+      return pickAsIssued(result ? rowsOf(result) : [], q.leadMs);
+    },
+
     async writeDecisions(decisions: ScalingDecision[]) {
       validateDecisions(decisions);
       await writePointObjects(decisions.map(decisionToPoint));
     },
 
-    async readDecisions(target: string | undefined, fromMs: EpochMs, toMs: EpochMs): Promise<ScalingDecision[]> {
+    async readDecisions(target: string | undefined, fromMs: EpochMs, toMs: EpochMs, filter?: DecisionFilter): Promise<ScalingDecision[]> {
       const where = [...(target !== undefined ? [`"target" = ${quoteString(target)}`] : []), ...timeConditions(fromMs, toMs)];
+      // Field-to-field comparison on the server: a week of 15 s ticks is 40,000 rows, its changes a few hundred.
+      if (filter?.changesOnly) where.push(`("desired_replicas" != "previous_replicas" OR "desired_nodes" != "previous_nodes")`);
       // GROUP BY * keeps tags out of the field columns and returns one series per (target, mode).
       const [result] = await query(`SELECT * FROM ${from(MEASUREMENTS.decision)} WHERE ${where.join(' AND ')} GROUP BY *`);
-      return (result ? rowsOf(result) : []).map(rowToDecision).sort(compareDecisions);
+      return filterDecisions((result ? rowsOf(result) : []).map(rowToDecision), filter).sort(compareDecisions);
     },
 
     async close() {

@@ -13,23 +13,27 @@
 import { HttpError, InfluxDB, RequestTimedOutError, setLogger, type Point } from '@influxdata/influxdb-client';
 import { InputError, ServiceError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { Aggregate, EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
+import type { Aggregate, AsIssuedQuery, DecisionFilter, EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
 import { MEASUREMENTS } from './metrics-store.js';
 import {
   DEFAULT_BATCH_LINES,
+  asIssuedBuckets,
   chunk,
   compareDecisions,
   decisionToPoint,
+  filterDecisions,
   forecastEndMs,
+  forecastHistoryPoints,
   forecastPointsNotSuperseded,
   metricPointToPoint,
+  pickAsIssued,
   rowToDecision,
   rowsToForecastPoints,
   toLines,
   type StoredRow,
 } from './influx-points.js';
 import { gridFor, needsSeed, placeOnGrid, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
-import { validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
+import { validateAsIssuedQuery, validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
 
 export interface InfluxV2StoreOptions {
   /** Base URL, e.g. https://influx.example:8086. */
@@ -192,7 +196,7 @@ export function createInfluxV2Store(options: InfluxV2StoreOptions): MetricsStore
   |> filter(fn: (r) => r._value > ${fluxFloat(forecast.issuedAt)})
   |> keep(columns: ["_time"])`;
       const newer = new Set((await rows(newerFlux)).map((row) => row.time));
-      await writePointObjects(forecastPointsNotSuperseded(forecast, newer));
+      await writePointObjects([...forecastPointsNotSuperseded(forecast, newer), ...forecastHistoryPoints(forecast)]);
     },
 
     async readForecast(target: string, fromMs: EpochMs, toMs: EpochMs): Promise<ForecastPoint[]> {
@@ -202,16 +206,31 @@ export function createInfluxV2Store(options: InfluxV2StoreOptions): MetricsStore
       return rowsToForecastPoints(await rows(flux));
     },
 
+    async readForecastAsIssued(q: AsIssuedQuery): Promise<ForecastPoint[]> {
+      validateAsIssuedQuery(q);
+      // The age buckets that can qualify, pivoted to rows; the youngest qualifying issue per timestamp is picked here.
+      const buckets = asIssuedBuckets(q.leadMs).map((b) => `r.age == "${b}"`).join(' or ');
+      const flux = `${from(q.from, q.to)}
+  |> ${fluxFilter(MEASUREMENTS.forecastHistory, undefined, { target: q.target })}
+  |> filter(fn: (r) => ${buckets})
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> filter(fn: (r) => r.age_ms >= ${fluxFloat(q.leadMs)})`;
+      return pickAsIssued(await rows(flux), q.leadMs);
+    },
+
     async writeDecisions(decisions: ScalingDecision[]) {
       validateDecisions(decisions);
       await writePointObjects(decisions.map(decisionToPoint));
     },
 
-    async readDecisions(target: string | undefined, fromMs: EpochMs, toMs: EpochMs): Promise<ScalingDecision[]> {
+    async readDecisions(target: string | undefined, fromMs: EpochMs, toMs: EpochMs, filter?: DecisionFilter): Promise<ScalingDecision[]> {
+      const changes = filter?.changesOnly
+        ? '\n  |> filter(fn: (r) => r.desired_replicas != r.previous_replicas or (exists r.desired_nodes and exists r.previous_nodes and r.desired_nodes != r.previous_nodes))'
+        : '';
       const flux = `${from(fromMs, toMs)}
   |> ${fluxFilter(MEASUREMENTS.decision, undefined, target !== undefined ? { target } : undefined)}
-  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
-      return (await rows(flux)).map(rowToDecision).sort(compareDecisions);
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")${changes}`;
+      return filterDecisions((await rows(flux)).map(rowToDecision), filter).sort(compareDecisions);
     },
 
     async close() {

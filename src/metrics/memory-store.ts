@@ -5,10 +5,11 @@
  * Passes the same contract suite as the Influx adapters (test/contract/metrics-store.contract.ts).
  * State lives in one process only, so it is not for deployments with more than one replica.
  */
-import type { EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
-import { compareDecisions } from './influx-points.js';
+import type { AsIssuedQuery, DecisionFilter, EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
+import { FORECAST_HISTORY } from './metrics-store.js';
+import { ageBucket, compareDecisions, filterDecisions } from './influx-points.js';
 import { aggregateOnGrid, gridFor, needsSeed, SEED_LOOKBACK_MS, toGridSeries } from './series.js';
-import { validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
+import { validateAsIssuedQuery, validateDecisions, validateForecast, validatePoints, validateLatestQuery, validateSeriesQuery } from './validate.js';
 
 interface StoredSeries {
   measurement: string;
@@ -27,7 +28,9 @@ export function createMemoryStore(): MetricsStore {
   const series = new Map<string, StoredSeries>();
   /** target -> time -> point */
   const forecasts = new Map<string, Map<EpochMs, ForecastPoint>>();
-  /** target|mode|loop|time -> decision, like the Influx layout (tags target, mode, loop). */
+  /** target -> time -> age bucket -> point: the history as-issued reads choose from (like prescale_forecast_history). */
+  const history = new Map<string, Map<EpochMs, Map<number, ForecastPoint>>>();
+  /** target|mode|loop|actuation|time -> decision, like the Influx layout (tags target, mode, loop, actuation). */
   const decisions = new Map<string, ScalingDecision>();
 
   function* samples(measurement: string, field: string, tags: Tags | undefined, from: EpochMs, to: EpochMs, inclusiveEnd = false) {
@@ -98,6 +101,24 @@ export function createMemoryStore(): MetricsStore {
         }
         byTime.set(time, point);
       });
+      let historyByTime = history.get(f.target);
+      if (!historyByTime) history.set(f.target, (historyByTime = new Map()));
+      f.mean.forEach((mean, i) => {
+        const time = Math.round(f.startMs + i * f.stepMs);
+        const age = time - f.issuedAt;
+        if (age < 0 || age >= FORECAST_HISTORY.maxAgeMs) return;
+        const point: ForecastPoint = { time, mean, model: f.model, issuedAt: f.issuedAt };
+        for (const interval of f.intervals) {
+          if (interval.level === 80 || interval.level === 95) {
+            point[`lo${interval.level}`] = interval.lower[i]!;
+            point[`hi${interval.level}`] = interval.upper[i]!;
+          }
+        }
+        const buckets = historyByTime.get(time) ?? historyByTime.set(time, new Map()).get(time)!;
+        const bucket = ageBucket(age);
+        const held = buckets.get(bucket);
+        if (!held || held.issuedAt <= f.issuedAt) buckets.set(bucket, point);
+      });
     },
 
     async readForecast(target: string, from: EpochMs, to: EpochMs) {
@@ -107,17 +128,31 @@ export function createMemoryStore(): MetricsStore {
         .sort((a, b) => a.time - b.time);
     },
 
+    async readForecastAsIssued(q: AsIssuedQuery) {
+      validateAsIssuedQuery(q);
+      const points: ForecastPoint[] = [];
+      for (const [time, buckets] of history.get(q.target) ?? []) {
+        if (time < q.from || time >= q.to) continue;
+        let best: ForecastPoint | undefined;
+        for (const point of buckets.values()) {
+          if (time - point.issuedAt >= q.leadMs && (!best || point.issuedAt > best.issuedAt)) best = point;
+        }
+        if (best) points.push({ ...best });
+      }
+      return points.sort((a, b) => a.time - b.time);
+    },
+
     async writeDecisions(list: ScalingDecision[]) {
       validateDecisions(list);
       for (const d of list) {
         const time = Math.round(d.time);
-        decisions.set(`${d.target}|${d.mode}|${d.loop ?? 'plan'}|${time}`, structuredClone({ ...d, loop: d.loop ?? 'plan', time }));
+        decisions.set(`${d.target}|${d.mode}|${d.loop ?? 'plan'}|${d.actuation ?? ''}|${time}`, structuredClone({ ...d, loop: d.loop ?? 'plan', time }));
       }
     },
 
-    async readDecisions(target: string | undefined, from: EpochMs, to: EpochMs) {
-      return [...decisions.values()]
-        .filter((d) => (target === undefined || d.target === target) && d.time >= from && d.time < to)
+    async readDecisions(target: string | undefined, from: EpochMs, to: EpochMs, filter?: DecisionFilter) {
+      const inRange = [...decisions.values()].filter((d) => (target === undefined || d.target === target) && d.time >= from && d.time < to);
+      return filterDecisions(inRange, filter)
         .map((d) => structuredClone(d))
         .sort(compareDecisions);
     },

@@ -77,11 +77,50 @@ export interface ForecastPoint {
   issuedAt: EpochMs;
 }
 
+/**
+ * A read of the forecasts as they were known `leadMs` before each timestamp: per timestamp, the point of the
+ * latest forecast issued at or before `time - leadMs` (the forecast a plan tick one pod lead earlier acted on),
+ * so the dashboard and the accuracy job see the misses that drove scaling, not the latest hindsight.
+ */
+export interface AsIssuedQuery {
+  target: string;
+  /** Inclusive start, epoch ms. */
+  from: EpochMs;
+  /** Exclusive end, epoch ms. */
+  to: EpochMs;
+  /** How long before each timestamp the forecast must have been issued, ms; 0 .. FORECAST_HISTORY.maxAgeMs. */
+  leadMs: number;
+  /** The forecasts' grid step, ms (forecast points lie on it). */
+  stepMs: number;
+}
+
+/**
+ * How much of each forecast is kept for as-issued reads: the points less than `maxAgeMs` after their issue,
+ * bucketed by age in `bucketMs` (one kept per bucket and timestamp, the latest issued). Exact for any lead
+ * when forecasts are issued at most once per bucket (the default schedule issues one a minute).
+ */
+export const FORECAST_HISTORY = { bucketMs: 60_000, maxAgeMs: 3_600_000 } as const;
+
+/** Which decisions to read: every tick's record (default) or only those that changed replicas or nodes. */
+export interface DecisionFilter {
+  /** Only decisions whose desired replicas (or nodes) differ from the previous ones. */
+  changesOnly?: boolean;
+}
+
+/**
+ * Modes shown to people (src/scaling/mode.ts); `conflict`: another autoscaler (HPA, KEDA ScaledObject) scales
+ * a direct-mode target, so Prescale does not patch it (src/scaling/actuation.ts).
+ */
+export const SCALING_MODES = ['predictive', 'reactive', 'forecast-only', 'learning', 'conflict'] as const;
+
+/** Who writes the replicas (config targets[].actuation): Prescale itself, or an HPA / KEDA from what it publishes. */
+export const ACTUATIONS = ['direct', 'hpa', 'keda'] as const;
+
 /** The record of one planning tick for one target: what was known, which rule decided, what changed. */
 export interface ScalingDecision {
   target: string;
   time: EpochMs;
-  mode: 'predictive' | 'reactive' | 'forecast-only' | 'learning';
+  mode: (typeof SCALING_MODES)[number];
   /** Which loop decided: the planning tick or the reactive fast loop (both may run at the same instant). Default plan. */
   loop?: 'plan' | 'reactive';
   /** The rule that decided, in words: "forecast P90 1840 rps / 200 per replica", "reactive: cpu 93% > 80%". */
@@ -90,6 +129,13 @@ export interface ScalingDecision {
   desiredReplicas: number;
   /** Whether the change was sent to the cluster (false in forecast-only mode or when unchanged). */
   applied: boolean;
+  /** The target's actuation when it was decided; absent in records that predate actuation modes (= direct). */
+  actuation?: (typeof ACTUATIONS)[number];
+  /**
+   * Whether the change was published for an HPA or KEDA to apply (hpa/keda actuation: the counterpart of
+   * `applied`, which stays false there because Prescale never patches). Absent in older records (= false).
+   */
+  published?: boolean;
   nodePool?: string;
   previousNodes?: number;
   desiredNodes?: number;
@@ -110,14 +156,18 @@ export interface MetricsStore {
   writeForecast(forecast: StoredForecast): Promise<void>;
   /** Forecast points for [from, to), the latest issued forecast per timestamp. */
   readForecast(target: string, from: EpochMs, to: EpochMs): Promise<ForecastPoint[]>;
+  /** Forecast points for [from, to) as issued at least `leadMs` before each (see AsIssuedQuery), time ordered. */
+  readForecastAsIssued(query: AsIssuedQuery): Promise<ForecastPoint[]>;
   writeDecisions(decisions: ScalingDecision[]): Promise<void>;
-  readDecisions(target: string | undefined, from: EpochMs, to: EpochMs): Promise<ScalingDecision[]>;
+  readDecisions(target: string | undefined, from: EpochMs, to: EpochMs, filter?: DecisionFilter): Promise<ScalingDecision[]>;
   close(): Promise<void>;
 }
 
 /** Measurement names Prescale writes itself. */
 export const MEASUREMENTS = {
   forecast: 'prescale_forecast',
+  /** Each forecast's first hour again, tagged by age bucket, for as-issued reads (influx-points.ts). */
+  forecastHistory: 'prescale_forecast_history',
   decision: 'prescale_decision',
   cluster: 'prescale_cluster',
 } as const;

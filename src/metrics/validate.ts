@@ -3,7 +3,8 @@
  * field that is wrong, and nothing of it is stored. Every adapter calls these first.
  */
 import { InputError } from '../core/errors.js';
-import type { MetricPoint, ScalingDecision, SeriesQuery, StoredForecast } from './metrics-store.js';
+import type { AsIssuedQuery, MetricPoint, ScalingDecision, SeriesQuery, StoredForecast } from './metrics-store.js';
+import { ACTUATIONS, FORECAST_HISTORY, SCALING_MODES } from './metrics-store.js';
 import { AGGREGATES, GAP_POLICIES } from './series.js';
 
 /** InfluxDB refuses these as tag or field keys. */
@@ -68,6 +69,15 @@ export function validateLatestQuery(query: { measurement: string; field: string;
   if (!(query.lookbackMs > 0) || !Number.isFinite(query.lookbackMs)) throw new InputError(`expected a positive duration in ms, got ${query.lookbackMs}`, 'query.lookbackMs');
 }
 
+export function validateAsIssuedQuery(query: AsIssuedQuery): void {
+  checkName(query.target, 'query.target');
+  checkFinite(query.from, 'query.from');
+  checkFinite(query.to, 'query.to');
+  if (!(query.to > query.from)) throw new InputError(`expected from (${query.from}) before to (${query.to})`, 'query.to');
+  if (!(query.leadMs >= 0 && query.leadMs < FORECAST_HISTORY.maxAgeMs)) throw new InputError(`expected a lead from 0 to ${FORECAST_HISTORY.maxAgeMs} ms (forecast history kept), got ${query.leadMs}`, 'query.leadMs');
+  if (!(query.stepMs > 0) || !Number.isFinite(query.stepMs)) throw new InputError(`expected a positive step in ms, got ${query.stepMs}`, 'query.stepMs');
+}
+
 export function validateForecast(forecast: StoredForecast): void {
   checkName(forecast.target, 'forecast.target');
   checkName(forecast.model, 'forecast.model');
@@ -93,12 +103,16 @@ export function validateDecisions(decisions: readonly ScalingDecision[]): void {
   decisions.forEach((d, i) => {
     const where = `decisions[${i}]`;
     checkName(d.target, `${where}.target`);
-    checkName(d.mode, `${where}.mode`);
+    if (!(SCALING_MODES as readonly unknown[]).includes(d.mode)) throw new InputError(`expected one of ${SCALING_MODES.join(', ')}, got ${JSON.stringify(d.mode)}`, `${where}.mode`);
     checkFinite(d.time, `${where}.time`);
     checkFinite(d.previousReplicas, `${where}.previousReplicas`);
     checkFinite(d.desiredReplicas, `${where}.desiredReplicas`);
     if (typeof d.rule !== 'string') throw new InputError('expected a string', `${where}.rule`);
     if (typeof d.applied !== 'boolean') throw new InputError('expected true or false', `${where}.applied`);
+    if (d.actuation !== undefined && !(ACTUATIONS as readonly unknown[]).includes(d.actuation)) {
+      throw new InputError(`expected one of ${ACTUATIONS.join(', ')}, got ${JSON.stringify(d.actuation)}`, `${where}.actuation`);
+    }
+    if (d.published !== undefined && typeof d.published !== 'boolean') throw new InputError('expected true or false', `${where}.published`);
     if (d.previousNodes !== undefined) checkFinite(d.previousNodes, `${where}.previousNodes`);
     if (d.desiredNodes !== undefined) checkFinite(d.desiredNodes, `${where}.desiredNodes`);
     for (const [key, value] of Object.entries(d.inputs ?? {})) {

@@ -216,6 +216,48 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         ]);
         expect((await store.readForecast('shop/web', t0 + STEP, t0 + 2 * STEP)).map((p) => p.time)).toEqual([t0 + STEP]);
       });
+
+      describe('as issued one lead earlier', () => {
+        // Forecasts issued every minute from t0 - 10 min to t0 + 10 min, each covering the next 5-minute steps up to
+        // t0 + 25 min with mean = the issue's minute offset * 1000 + the step's index: every point says who made it.
+        const issues = Array.from({ length: 21 }, (_, k) => t0 + (k - 10) * MIN);
+        const writeAll = async () => {
+          for (const issuedAt of issues) {
+            const startMs = Math.floor(issuedAt / STEP) * STEP + STEP;
+            const steps = Math.round((t0 + 25 * MIN - startMs) / STEP);
+            const offset = (issuedAt - t0) / MIN;
+            await store.writeForecast({ ...forecast(issuedAt, startMs, Array.from({ length: steps }, (_, i) => offset * 1000 + i)), model: `m${offset}` });
+          }
+        };
+        /** What a correct store returns: per timestamp the latest issue at least `lead` before it. */
+        const expected = (time: number, lead: number) => {
+          const issuedAt = Math.max(...issues.filter((i) => i <= time - lead && Math.floor(i / STEP) * STEP + STEP <= time));
+          const offset = (issuedAt - t0) / MIN;
+          return { time, issuedAt, mean: offset * 1000 + (time - (Math.floor(issuedAt / STEP) * STEP + STEP)) / STEP, model: `m${offset}` };
+        };
+
+        it('picks, per timestamp, the latest forecast issued at least the lead earlier (with its bounds)', async () => {
+          await writeAll();
+          for (const lead of [90_000, 4 * MIN, 8 * MIN]) {
+            const points = await store.readForecastAsIssued({ target: 'shop/web', from: t0, to: t0 + 20 * MIN, leadMs: lead, stepMs: STEP });
+            const want = [0, 1, 2, 3].map((k) => expected(t0 + k * STEP, lead));
+            expect(points.map((p) => ({ time: p.time, issuedAt: p.issuedAt, mean: p.mean, model: p.model })), `lead ${lead}`).toEqual(want);
+            expect(points.map((p) => [p.lo80, p.hi95]), `lead ${lead}`).toEqual(want.map((w) => [w.mean - 10, w.mean + 20]));
+          }
+          // The latest-issue read is hindsight: for t0 + 15 min it holds the forecast issued 1 minute before.
+          const latest = await store.readForecast('shop/web', t0 + 15 * MIN, t0 + 15 * MIN + 1);
+          expect(latest.map((p) => p.issuedAt)).toEqual([t0 + 10 * MIN]);
+        });
+
+        it('is empty where no forecast was issued early enough, and for other targets', async () => {
+          await writeAll();
+          // Nothing was issued before t0 - 10 min, so a 30-minute lead finds nothing for t0 .. t0 + 15 min.
+          expect(await store.readForecastAsIssued({ target: 'shop/web', from: t0, to: t0 + 20 * MIN, leadMs: 30 * MIN, stepMs: STEP })).toEqual([]);
+          expect(await store.readForecastAsIssued({ target: 'other/target', from: t0, to: t0 + 20 * MIN, leadMs: 0, stepMs: STEP })).toEqual([]);
+          await expect(store.readForecastAsIssued({ target: 'shop/web', from: t0, to: t0 + MIN, leadMs: -1, stepMs: STEP })).rejects.toThrow('query.leadMs');
+          await expect(store.readForecastAsIssued({ target: 'shop/web', from: t0, to: t0, leadMs: 0, stepMs: STEP })).rejects.toThrow(InputError);
+        });
+      });
     });
 
     describe('decisions', () => {
@@ -252,6 +294,17 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         await store.writeDecisions([withoutLoop, reactive]);
         const read = await store.readDecisions('shop/web', t0 + 2 * MIN, t0 + 3 * MIN);
         expect(read).toEqual([{ ...withoutLoop, loop: 'plan' }, reactive]);
+      });
+
+      it('reads only the decisions that changed replicas or nodes when asked', async () => {
+        const same = decision({ time: t0 + 3 * MIN, previousReplicas: 10, desiredReplicas: 10, applied: false });
+        const up = decision({ time: t0 + 4 * MIN, previousReplicas: 10, desiredReplicas: 12 });
+        const poolSame = decision({ target: 'nodepool/a', time: t0 + 5 * MIN, previousReplicas: 12, desiredReplicas: 12, nodePool: 'a', previousNodes: 3, desiredNodes: 3 });
+        const poolUp = decision({ target: 'nodepool/a', time: t0 + 6 * MIN, previousReplicas: 12, desiredReplicas: 12, nodePool: 'a', previousNodes: 3, desiredNodes: 4 });
+        await store.writeDecisions([same, up, poolSame, poolUp]);
+        expect(await store.readDecisions(undefined, t0, t0 + 10 * MIN, { changesOnly: true })).toEqual([up, poolUp]);
+        expect(await store.readDecisions('shop/web', t0, t0 + 10 * MIN, { changesOnly: true })).toEqual([up]);
+        expect(await store.readDecisions('shop/web', t0, t0 + 10 * MIN, { changesOnly: false })).toEqual([same, up]);
       });
     });
 

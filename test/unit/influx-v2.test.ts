@@ -261,7 +261,26 @@ describe('influx-v2 adapter (recorded InfluxDB 2.x responses)', () => {
     expect(write?.body.split('\n')).toEqual([
       `prescale_forecast,target=nasa/web hi80=280,issued_at=${at('04:55')},lo80=220,mean=250,model="seasonal-naive" ${at('05:05')}`,
       `prescale_forecast,target=nasa/web hi80=281,issued_at=${at('04:55')},lo80=221,mean=251,model="seasonal-naive" ${at('05:10')}`,
+      // Every point younger than an hour goes to the history too, tagged by its age bucket (minutes).
+      `prescale_forecast_history,age=10,target=nasa/web age_ms=600000,hi80=280,issued_at=${at('04:55')},lo80=220,mean=250,model="seasonal-naive" ${at('05:05')}`,
+      `prescale_forecast_history,age=15,target=nasa/web age_ms=900000,hi80=281,issued_at=${at('04:55')},lo80=221,mean=251,model="seasonal-naive" ${at('05:10')}`,
+      `prescale_forecast_history,age=20,target=nasa/web age_ms=1200000,hi80=282,issued_at=${at('04:55')},lo80=222,mean=252,model="seasonal-naive" ${at('05:15')}`,
     ]);
+  });
+
+  it('readForecastAsIssued asks for the qualifying age buckets and keeps the youngest issue per timestamp', async () => {
+    influx.onQuery(/prescale_forecast_history/, 'forecast-history-pivot.csv');
+    const points = await store().readForecastAsIssued({ target: 'nasa/web', from: at('05:05'), to: at('05:15'), leadMs: 90_000, stepMs: STEP });
+    // 05:05 holds issues 2 and 3 minutes old: the younger one wins; 05:10 holds only a 4-minute-old one.
+    expect(points).toEqual([
+      { time: at('05:05'), mean: 250, lo80: 220, hi80: 280, model: 'holt-winters', issuedAt: at('05:03') },
+      { time: at('05:10'), mean: 255, lo80: 225, hi80: 285, model: 'holt-winters', issuedAt: at('05:06') },
+    ]);
+    const flux = influx.requests[0]?.flux ?? '';
+    expect(flux).toContain('r._measurement == "prescale_forecast_history" and r["target"] == "nasa/web"');
+    expect(flux).toContain('r.age == "1" or r.age == "2"');
+    expect(flux).not.toContain('r.age == "0"');
+    expect(flux).toContain('filter(fn: (r) => r.age_ms >= 90000.0)');
   });
 
   it('readForecast pivots fields into forecast points', async () => {
