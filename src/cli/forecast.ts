@@ -46,7 +46,14 @@ function parseHours(value: string): number {
   return hours;
 }
 
-const interval = (lo: number | undefined, hi: number | undefined) => (lo === undefined || hi === undefined ? '' : `${formatNumber(lo)} – ${formatNumber(hi)}`);
+/** One number format for the whole table (same decimals down a column): fewer decimals for larger loads. */
+function numberFormat(points: readonly ForecastPointBody[]): (n: number) => string {
+  const values = points.flatMap((p) => [p.mean, p.lo80, p.hi80, p.lo95, p.hi95]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  if (values.every(Number.isInteger)) return String;
+  const largest = Math.max(...values.map(Math.abs));
+  const decimals = largest >= 1000 ? 0 : largest >= 10 ? 1 : largest >= 1 ? 2 : 3;
+  return (n) => n.toFixed(decimals);
+}
 
 export function formatForecast(forecast: ForecastResponse): string {
   if (forecast.points.length === 0) {
@@ -58,11 +65,13 @@ export function formatForecast(forecast: ForecastResponse): string {
   const header =
     `${forecast.target}: ${forecast.points.length} points${step ? ` every ${formatNumber(step / 60_000)} min` : ''}` +
     (models.size === 1 ? `, model ${first.model} issued ${localTime(first.issuedAt)}` : '') +
-    `; times in ${localZoneName()} and UTC`;
+    `; times in ${localZoneName() === 'UTC' ? 'UTC' : `${localZoneName()} and UTC`}`;
+  const num = numberFormat(forecast.points);
+  const interval = (lo: number | undefined, hi: number | undefined) => (lo === undefined || hi === undefined ? '' : `${num(lo)} – ${num(hi)}`);
   const table = textTable(forecast.points, [
     { header: 'time', value: (p) => localTime(p.time) },
     { header: 'UTC', value: (p) => utcTime(p.time) },
-    { header: 'mean', value: (p) => p.mean },
+    { header: 'mean', value: (p) => num(p.mean), align: 'right' },
     { header: '80% interval', value: (p) => interval(p.lo80, p.hi80), align: 'right' },
     { header: '95% interval', value: (p) => interval(p.lo95, p.hi95), align: 'right' },
     ...(models.size > 1 ? [{ header: 'model', value: (p: ForecastPointBody) => `${p.model} (${localTime(p.issuedAt)})` }] : []),
