@@ -1,0 +1,41 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas the routes validate with (every
+ * module that registers paths is imported here), served at GET /openapi.json. Built once per process.
+ * Left out: the Kubernetes aggregated API (external metrics), which serves its own /openapi/v2 and /openapi/v3.
+ */
+import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { registry } from './registry.js';
+import { z } from './zod.js';
+import '../schemas/targets.js';
+import '../schemas/calendar.js';
+
+registry.registerPath({
+  method: 'get',
+  path: '/healthz',
+  summary: 'Liveness: the process answers (open unless api.protectOperational)',
+  tags: ['operational'],
+  responses: { 200: { description: 'Alive.', content: { 'application/json': { schema: z.object({ ok: z.literal(true), now: z.string().openapi({ format: 'date-time' }) }) } } } },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document',
+  tags: ['operational'],
+  responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
+});
+
+let cached: object | null = null;
+
+export function openApiDocument(): object {
+  cached ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Prescale HTTP API',
+      version: '0.1.0',
+      description:
+        'Predictive scaling for Kubernetes: status, forecasts, decisions and the scheduled-scaling calendar. Every 4xx body is {error, message, details: [{path, message}]}. Writes need a token with the write scope, reads the read scope.',
+    },
+    servers: [{ url: '/' }],
+  });
+  return cached;
+}
