@@ -28,7 +28,15 @@ export interface PreviewBody {
   from: number;
   to: number;
   stepMs: number;
-  targets: { target: string; coveredUntil: number | null; points: { time: number; without: number; with: number }[] }[];
+  /** How the server computed the plans, in words. */
+  method?: string;
+  targets: {
+    target: string;
+    coveredUntil: number | null;
+    forecastModel?: string | null;
+    forecastIssuedAt?: number | null;
+    points: { time: number; without: number; with: number }[];
+  }[];
 }
 
 const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
@@ -130,7 +138,9 @@ export function formatPreview(preview: PreviewBody): string {
   const sections = preview.targets.map((t) => {
     const rows = changedHours(t.points, preview.stepMs);
     const replicaHours = t.points.reduce((sum, p) => sum + ((p.with - p.without) * preview.stepMs) / 3_600_000, 0);
-    const coverage = t.coveredUntil === null ? ' (no forecast yet: nothing to compare)' : t.coveredUntil < preview.to ? ` (forecast covers until ${localTime(t.coveredUntil)})` : '';
+    const model = t.forecastModel ? `forecast ${t.forecastModel}${t.forecastIssuedAt ? ` issued ${localTime(t.forecastIssuedAt)}` : ''}` : '';
+    const covered = t.coveredUntil !== null && t.coveredUntil < preview.to ? `covers until ${localTime(t.coveredUntil)}` : '';
+    const coverage = t.coveredUntil === null ? ' (no forecast yet: nothing to compare)' : model || covered ? ` (${[model, covered].filter(Boolean).join(', ')})` : '';
     if (rows.length === 0) return `${t.target}: no change to the planned replicas${coverage}`;
     const title = `${t.target}: changes planned replicas in ${rows.length} period${rows.length > 1 ? 's' : ''}, ${signed(Math.round(replicaHours * 10) / 10)} replica-hours${coverage}`;
     return `${title}\n${textTable(rows, [
@@ -142,5 +152,6 @@ export function formatPreview(preview: PreviewBody): string {
     ])}`;
   });
   const head = `preview ${localTime(preview.from)} to ${localTime(preview.to)} (times in ${localZoneName()})`;
-  return [head, ...(sections.length > 0 ? sections : ['the entry applies to no configured target'])].join('\n\n');
+  const method = preview.method ? [`method: ${preview.method}`] : [];
+  return [head, ...(sections.length > 0 ? sections : ['the entry applies to no configured target']), ...method].join('\n\n');
 }

@@ -14,8 +14,12 @@ export interface StatusResponse {
   targets: {
     id: string;
     mode: string;
-    /** direct | hpa | keda, or an object with the mode and why (e.g. a conflict), when the API reports it. */
-    actuation?: string | { mode?: string; reason?: string | null } | null;
+    /** direct | hpa | keda (who writes spec.replicas). */
+    actuation?: string;
+    /** Direct mode: another autoscaler scales the workload, so Prescale does not patch it. */
+    conflict?: { reason: string } | null;
+    /** What to fix about how the plan reaches the workload. */
+    actuationWarnings?: string[];
     workload?: { desiredReplicas: number; readyReplicas: number; rolloutInProgress?: boolean } | null;
     model?: { description?: string; kind?: string } | null;
     lastDecision?: { time: number; rule: string; desiredReplicas?: number; loop?: string } | null;
@@ -26,14 +30,18 @@ export interface StatusResponse {
 type TargetRow = StatusResponse['targets'][number];
 
 function actuationText(t: TargetRow): string {
-  const a = t.actuation;
-  if (a === undefined || a === null) return '';
-  if (typeof a === 'string') return a;
-  return [a.mode, a.reason ? `(${a.reason})` : ''].filter(Boolean).join(' ');
+  const flags = [t.conflict ? 'conflict' : '', t.actuationWarnings?.length ? 'warning' : ''].filter(Boolean);
+  return `${t.actuation ?? ''}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`;
+}
+
+/** Conflicts and warnings in full, under the table: they say what to fix. */
+function actuationNotes(targets: readonly TargetRow[]): string {
+  const lines = targets.flatMap((t) => [...(t.conflict ? [`${t.id}: ${t.conflict.reason}`] : []), ...(t.actuationWarnings ?? []).map((w) => `${t.id}: ${w}`)]);
+  return lines.length === 0 ? '' : `\n\n${lines.join('\n')}`;
 }
 
 export function formatStatus(status: StatusResponse): string {
-  const showActuation = status.targets.some((t) => t.actuation !== undefined && t.actuation !== null);
+  const showActuation = status.targets.some((t) => t.actuation !== undefined || t.conflict);
   const targets =
     status.targets.length === 0
       ? 'no targets configured'
@@ -46,7 +54,7 @@ export function formatStatus(status: StatusResponse): string {
           { header: 'model', value: (t) => t.model?.description ?? t.model?.kind ?? '(none yet)' },
           { header: 'last decision', value: (t) => (t.lastDecision ? `${localTime(t.lastDecision.time)} (${age(t.lastDecision.time, status.now)})` : '(none in the last hour)') },
           { header: 'rule', value: (t) => t.lastDecision?.rule ?? '' },
-        ]);
+        ]) + actuationNotes(status.targets);
   const pools =
     status.nodePools.length === 0
       ? ''

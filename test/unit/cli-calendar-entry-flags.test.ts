@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entryFromFlags, entryInput, readEntryFile } from '../../src/cli/calendar-entry-flags.js';
 import { ifMatchHeader } from '../../src/cli/calendar.js';
-import { InputError } from '../../src/core/errors.js';
+import type { InputError } from '../../src/core/errors.js';
 import { calendarEntrySchema } from '../../src/scaling/calendar.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'prescale-entry-flags-'));

@@ -122,7 +122,7 @@ describe('forecast and status tables', () => {
     expect(formatForecast({ target: 'shop/web', from: T0, to: T0 + H, points: [] })).toMatch(/^no forecast for shop\/web/);
   });
 
-  it('shows the actuation column only when the API reports it', () => {
+  it('shows the actuation column only when the API reports it, and a conflict in full', () => {
     const status = {
       now: T0,
       targets: [{ id: 'shop/web', mode: 'predictive', workload: { desiredReplicas: 4, readyReplicas: 3 }, model: { description: 'ets(A,N,A)[288]' }, lastDecision: { time: T0 - 120_000, rule: 'forecast P98' } }],
@@ -132,7 +132,9 @@ describe('forecast and status tables', () => {
     expect(plain).not.toContain('actuation');
     expect(plain).toMatch(/shop\/web\s+predictive\s+4\s+3\s+ets\(A,N,A\)\[288\]\s+2026-11-27 08:58 GMT\+1 \(2m ago\)\s+forecast P98/);
     expect(plain).toMatch(/general\s+3\s+2\s+1/);
-    const withActuation = formatStatus({ ...status, targets: [{ ...status.targets[0]!, actuation: { mode: 'conflict', reason: 'HPA shop/web' } }] });
-    expect(withActuation).toMatch(/shop\/web\s+predictive\s+conflict \(HPA shop\/web\)\s+4/);
+    const reason = 'conflict: HorizontalPodAutoscaler shop/web-hpa also scales Deployment shop/web; set actuation: hpa';
+    const withActuation = formatStatus({ ...status, targets: [{ ...status.targets[0]!, actuation: 'direct', conflict: { reason }, actuationWarnings: [] }] });
+    expect(withActuation).toMatch(/shop\/web\s+predictive\s+direct \(conflict\)\s+4/);
+    expect(withActuation).toContain(`\nshop/web: ${reason}\n`);
   });
 });
