@@ -8,6 +8,7 @@ import type { CalendarEntry } from '../src/scaling/calendar.js';
 import type { FetchLike } from '../src/scaling/self-healing.js';
 import type { PublishedPlanStore } from '../src/publish/published-plan-store.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
+import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
@@ -50,4 +51,6 @@ export interface JobDeps {
   published?: PublishedPlanStore;
   /** HTTP for service checks (default global fetch). */
   fetch?: FetchLike;
+  /** Where what-if results go (Redis), and the wall-time budget of one run, ms (default WHAT_IF_BUDGET_MS). */
+  whatIf?: { cache: WhatIfCache; budgetMs?: number };
 }

@@ -14,6 +14,8 @@ export const QUEUES = {
   forecast: 'prescale-forecast',
   /** Planning and applying, per target, plus the reactive fast loop. */
   plan: 'prescale-plan',
+  /** What-if replays asked for through the API: minutes of CPU each, so they never hold up the others. */
+  whatIf: 'prescale-what-if',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -47,6 +49,10 @@ export const payloadSchemas = {
   forecast: z.object({ at, target }).strict(),
   plan: z.object({ at, target, loop: z.enum(['plan', 'reactive']).default('plan') }).strict(),
   'plan-pool': z.object({ at, pool: z.string().min(1) }).strict(),
+  /** Live accuracy of the forecasts as issued one pod lead ahead, per target (jobs/processors/accuracy.ts). */
+  accuracy: z.object({ at, target }).strict(),
+  /** A what-if replay of a target's stored history; `endMs` is the data's end, on the grid (src/what-if/what-if-id.ts). */
+  'what-if': z.object({ at, target, days: z.number().int().min(1).max(14), endMs: z.number().int().positive() }).strict(),
 } as const;
 
 export type JobName = keyof typeof payloadSchemas;
@@ -60,6 +66,8 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   forecast: QUEUES.forecast,
   plan: QUEUES.plan,
   'plan-pool': QUEUES.plan,
+  accuracy: QUEUES.forecast,
+  'what-if': QUEUES.whatIf,
 };
 
 /** Deterministic job id: the same logical job is only ever queued once. BullMQ ids must not contain ':'. */

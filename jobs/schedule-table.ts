@@ -12,7 +12,7 @@ export interface ScheduledJob {
   data: { target?: string; pool?: string; loop?: 'plan' | 'reactive' };
 }
 
-/** Collect, then per target train, forecast, plan and the reactive loop; per node pool, pool planning. */
+/** Collect, then per target train, forecast, plan, the reactive loop and live accuracy; per node pool, pool planning. */
 export function scheduleTable(config: PrescaleConfig): ScheduledJob[] {
   const s = config.schedule;
   const jobs: ScheduledJob[] = [{ id: 'collect', name: 'collect', everyMs: s.collect, data: {} }];
@@ -28,11 +28,12 @@ export function scheduleTable(config: PrescaleConfig): ScheduledJob[] {
     jobs.push(
       { id: `plan.${id}`, name: 'plan', everyMs: s.plan, data: { target: id, loop: 'plan' } },
       { id: `reactive.${id}`, name: 'plan', everyMs: s.reactive, data: { target: id, loop: 'reactive' } },
+      { id: `accuracy.${id}`, name: 'accuracy', everyMs: s.accuracy, data: { target: id } },
     );
   }
   for (const pool of config.nodePools) jobs.push({ id: `pool.${pool.name}`, name: 'plan-pool', everyMs: s.plan, data: { pool: pool.name } });
   return jobs;
 }
 
-/** The order jobs due at the same instant run in: data first, then models, forecasts, plans, pools. */
-export const JOB_ORDER: JobName[] = ['collect', 'ingest', 'train', 'forecast', 'plan', 'plan-pool'];
+/** The order jobs due at the same instant run in: data first, then models, forecasts, plans, pools, accuracy. */
+export const JOB_ORDER: JobName[] = ['collect', 'ingest', 'train', 'forecast', 'plan', 'plan-pool', 'accuracy'];

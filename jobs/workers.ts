@@ -1,11 +1,13 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { JobDeps } from './deps.js';
+import { accuracyProcessor } from './processors/accuracy.js';
 import { collectProcessor } from './processors/collect.js';
 import { forecastProcessor } from './processors/forecast.js';
 import { ingestProcessor } from './processors/ingest.js';
 import { planPoolProcessor } from './processors/plan-pool.js';
 import { planProcessor } from './processors/plan.js';
 import { trainProcessor } from './processors/train.js';
+import { whatIfProcessor } from './processors/what-if.js';
 import { payloadSchemas, QUEUES, type JobName, type QueueName } from './queues.js';
 import { isRetryable } from '../src/core/errors.js';
 
@@ -28,6 +30,8 @@ const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
   [QUEUES.train]: 1,
   [QUEUES.forecast]: 4,
   [QUEUES.plan]: 1,
+  // One replay at a time per process: it is CPU-bound like training.
+  [QUEUES.whatIf]: 1,
 };
 
 type Processor = (job: Job) => Promise<unknown>;
@@ -62,8 +66,9 @@ export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
   const byQueue: Record<QueueName, Partial<Record<JobName, Processor>>> = {
     [QUEUES.ingest]: { collect: collectProcessor(deps) as Processor, ingest: ingestProcessor(deps) as Processor },
     [QUEUES.train]: { train: trainProcessor(deps) as Processor },
-    [QUEUES.forecast]: { forecast: forecastProcessor(deps) as Processor },
+    [QUEUES.forecast]: { forecast: forecastProcessor(deps) as Processor, accuracy: accuracyProcessor(deps) as Processor },
     [QUEUES.plan]: { plan: planProcessor(deps) as Processor, 'plan-pool': planPoolProcessor(deps) as Processor },
+    [QUEUES.whatIf]: { 'what-if': whatIfProcessor(deps) as Processor },
   };
   const wanted = options.queues ?? (Object.keys(byQueue) as QueueName[]);
   return wanted.map((queue) => {

@@ -18,6 +18,7 @@ import { REPO_ROOT } from './core/paths.js';
 import { createKubeAdapters, type KubeAdapters } from './kube/kube-adapters.js';
 import { createRuntime } from './runtime.js';
 import { startPublishedCache } from './publish/published-cache.js';
+import { createWhatIfService } from './what-if/what-if-service.js';
 import { QueueSet } from '../jobs/queue-set.js';
 import { scheduleTable } from '../jobs/schedule-table.js';
 import { upsertSchedules } from '../jobs/wall-scheduler.js';
@@ -75,7 +76,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   let planWorkers: Worker[] = [];
   const workerOptions = { connection: runtime.redis, prefix: config.redis.prefix };
   if (roles.includes('worker')) {
-    workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.forecast] });
+    workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.forecast, QUEUES.whatIf] });
     // Only the Lease holder consumes the plan queue: exactly one replica applies scaling.
     const lead = () => {
       planWorkers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.plan] });
@@ -96,7 +97,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   if (roles.includes('api')) {
     const published = startPublishedCache(runtime.published, { logger });
     closers.push(async () => published.stop());
-    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster, calendar: runtime.calendar, published }));
+    const whatIf = createWhatIfService({ config, clock: wallClock, store: runtime.store, cache: runtime.whatIfCache, queue: queues.queueOf('what-if') });
+    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster, calendar: runtime.calendar, published, whatIf }));
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.port, config.http.host, () => resolve()));
     url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
     logger.info({ address: url }, 'api listening');

@@ -18,6 +18,7 @@ import type { CalendarStore } from './scaling/calendar-store.js';
 import { createRedisCalendarStore } from './scaling/redis-calendar-store.js';
 import type { JobDeps } from '../jobs/deps.js';
 import { createRedisPublishedPlanStore, type PublishedPlanStore } from './publish/published-plan-store.js';
+import { createRedisWhatIfCache, type WhatIfCache } from './what-if/what-if-cache.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -39,6 +40,8 @@ export interface Runtime {
   store: MetricsStore;
   state: StateStore;
   published: PublishedPlanStore;
+  /** Finished what-if runs (the worker writes them, the API answers from them). */
+  whatIfCache: WhatIfCache;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
   const state = createRedisStateStore(redis, config.redis.prefix);
   const calendar = options.calendar ?? createRedisCalendarStore(redis, { prefix: config.redis.prefix, onInvalid: (id, error) => options.logger.warn({ id, err: (error as Error).message }, 'invalid calendar entry skipped') });
   const published = createRedisPublishedPlanStore(redis, config.redis.prefix);
+  const whatIfCache = createRedisWhatIfCache(redis, config.redis.prefix);
   const horizonSteps = Math.ceil(config.horizon / config.step);
   const deps: JobDeps = {
     config,
@@ -77,6 +81,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
     published,
+    whatIf: { cache: whatIfCache },
     ...(options.leadTimes ? { leadTimes: options.leadTimes } : {}),
   };
   return {
@@ -86,6 +91,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     store,
     state,
     published,
+    whatIfCache,
     async close() {
       await store.close();
       await redis.quit().catch(() => redis.disconnect());

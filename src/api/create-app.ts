@@ -11,6 +11,10 @@ import type { StateStore } from '../state/state-store.js';
 import type { CalendarStore } from '../scaling/calendar-store.js';
 import type { PublishedCache } from '../publish/published-cache.js';
 import { statusPage } from './status-page.js';
+import type { WhatIfService } from '../what-if/what-if-service.js';
+import { accuracyRoutes } from './routes/accuracy.js';
+import { whatIfRoutes } from './routes/what-if.js';
+import { HttpError } from './http-error.js';
 
 export interface AppDeps {
   config: PrescaleConfig;
@@ -25,6 +29,8 @@ export interface AppDeps {
   published: PublishedCache;
   /** Extra facts for /api/status (e.g. the demo's replay progress). */
   status?: () => Record<string, unknown>;
+  /** What-if runs (queue + result cache in Redis); without it the what-if routes answer 503. */
+  whatIf?: WhatIfService;
 }
 
 const rangeQuery = z
@@ -94,12 +100,19 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('html').send(statusPage());
   });
 
+  app.use(accuracyRoutes(deps));
+  app.use(whatIfRoutes({ config: deps.config, whatIf: deps.whatIf, bodyLimitBytes: deps.config.api.bodyLimitBytes }));
+
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
   });
 
   // One error middleware: bad input -> 400 with what is wrong, unknown target -> 404, the rest -> 5xx.
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof HttpError) {
+      res.status(error.status).set(error.headers).json(error.body());
+      return;
+    }
     if (error instanceof InputError) {
       const status = /unknown target|unknown node pool/.test(error.message) ? 404 : 400;
       res.status(status).json({ error: status === 404 ? 'not_found' : 'bad_request', message: error.message });

@@ -168,6 +168,8 @@ export const scheduleSchema = z
     reactive: duration.default('15s'),
     /** Collecting pod and node metrics from metrics.k8s.io. */
     collect: duration.default('30s'),
+    /** Scoring each target's forecasts as issued one pod lead ahead against actual load (live accuracy). */
+    accuracy: duration.default('5m'),
   })
   .strict();
 

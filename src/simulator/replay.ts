@@ -26,6 +26,7 @@ export const DEFAULT_DAEMON_OVERHEAD: Resources = { cpu: 0.1, memoryMiB: 128 };
 export const DEFAULT_TICK_MS = 15_000;
 export const DEFAULT_METRIC_LAG_MS = 30_000;
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 export interface SimulationRow {
   /** Epoch ms of the minute. */
@@ -63,6 +64,12 @@ export interface SimulationOptions {
   feed?: Partial<ForecastFeedOptions>;
   /** Called every simulated day with the fraction done. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Stops the replay (it rejects with the signal's reason) when aborted, e.g. AbortSignal.timeout for a time
+   * budget. When set, the replay also yields to the event loop every simulated hour, so a job worker running
+   * it keeps renewing its lock and serving its other queues.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SimulationResult {
@@ -157,7 +164,14 @@ export async function simulate(policyName: PolicyName, options: SimulationOption
   const keepHistory = Math.ceil(settings.metricLagMs / tick) + 2;
   const dayMs = 86_400_000;
   let nextProgress = startMs + dayMs;
+  let nextYield = startMs + HOUR_MS;
+  options.signal?.throwIfAborted();
   for (let t = startMs; t < endMs; t += tick) {
+    if (options.signal && t >= nextYield) {
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal.throwIfAborted();
+      nextYield += HOUR_MS;
+    }
     clock.advanceTo(t);
     const demand = demandAt(trace, t);
     const w = cluster.inspectWorkload(ref);

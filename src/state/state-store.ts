@@ -3,6 +3,7 @@ import type { TargetScalingState } from '../scaling/engine.js';
 import type { NodePoolScalingState } from '../scaling/node-pool.js';
 import type { ReactiveIntervention, SuggestedFloor } from '../scaling/learned-actions.js';
 import type { HealingState } from '../scaling/self-healing.js';
+import type { LiveAccuracy } from '../accuracy/live-accuracy.js';
 
 /** Interventions kept per target (a few months of reactive scale-ups; older ones fall off). */
 export const MAX_INTERVENTIONS = 2_000;
@@ -60,6 +61,10 @@ export interface StateStore {
   /** Calendar floors learned from recurring interventions (replaced as a whole by each training). */
   getSuggestions(target: string): Promise<SuggestedFloor[]>;
   setSuggestions(target: string, suggestions: SuggestedFloor[]): Promise<void>;
+  /** Live accuracy of a target's forecasts as issued one pod lead ahead (written by the accuracy job). */
+  getLiveAccuracy(target: string): Promise<LiveAccuracy | null>;
+  setLiveAccuracy(accuracy: LiveAccuracy): Promise<void>;
+  listLiveAccuracy(): Promise<LiveAccuracy[]>;
 }
 
 /** Both implementations keep JSON text, so the memory store catches what would not survive Redis. */
@@ -79,6 +84,7 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
   const poolsKey = `${prefix}:pools`;
   const healingKey = `${prefix}:healing`;
   const suggestionsKey = `${prefix}:suggestions`;
+  const accuracyKey = `${prefix}:live-accuracy`;
   const interventionsKey = (target: string) => `${prefix}:interventions:${target}`;
   const read = async <T>(hash: string, field: string) => {
     const raw = await hashes.get(hash, field);
@@ -100,6 +106,9 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
     listInterventions: async (target) => (await hashes.range(interventionsKey(target))).map((raw) => JSON.parse(raw) as ReactiveIntervention),
     getSuggestions: async (target) => (await read<SuggestedFloor[]>(suggestionsKey, target)) ?? [],
     setSuggestions: (target, suggestions) => hashes.set(suggestionsKey, target, JSON.stringify(suggestions)),
+    getLiveAccuracy: (target) => read<LiveAccuracy>(accuracyKey, target),
+    setLiveAccuracy: (accuracy) => hashes.set(accuracyKey, accuracy.target, JSON.stringify(accuracy)),
+    listLiveAccuracy: async () => (await hashes.values(accuracyKey)).map((raw) => JSON.parse(raw) as LiveAccuracy),
   };
 }
 
@@ -122,7 +131,7 @@ export function createMemoryStateStore(prefix = 'prescale'): StateStore {
   );
 }
 
-/** Redis hashes `<prefix>:scaling`, `:models`, `:planned-pods` and `:pools`, one JSON value per target or pool. */
+/** Redis hashes `<prefix>:scaling`, `:models`, `:planned-pods`, `:pools`, `:live-accuracy`..., one JSON value per target or pool. */
 export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateStore {
   return stateStoreOver(
     {

@@ -150,9 +150,9 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
     const end = REPLAY_START + 6 * 3_600_000;
     const jobs = await replay.runUntil(end, ({ at }) => void instants.push(at));
     await replay.close();
-    // collect every 30 s, reactive every 15 s, plan every minute, forecast every 5 min, train every 6 h; both ends included.
+    // collect every 30 s, reactive every 15 s, plan every minute, forecast and accuracy every 5 min, train every 6 h; both ends included.
     const minutes = 6 * 60;
-    expect(jobs).toBe(minutes * 2 + 1 + (minutes * 4 + 1) + (minutes + 1) + (minutes / 5 + 1) + 2);
+    expect(jobs).toBe(minutes * 2 + 1 + (minutes * 4 + 1) + (minutes + 1) + 2 * (minutes / 5 + 1) + 2);
     expect(instants[0]).toBe(REPLAY_START);
     expect(clock.now()).toBe(end);
 

@@ -26,13 +26,13 @@ describe('config', () => {
     const config = loadConfig(join(REPO_ROOT, 'prescale.yaml'), {});
     expect(config.targets[0]).toMatchObject({ name: 'web', namespace: 'shop', podStartup: 90_000, targetUtilization: 0.8, quantile: 98 });
     expect(config.nodePools[0]).toMatchObject({ name: 'general', provisioning: 210_000, driver: { type: 'simulated' } });
-    expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000 });
+    expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000, accuracy: 300_000 });
   });
 
   it('applies defaults to a minimal config', () => {
     const config = parseConfig(minimal, {});
     expect(config.targets[0]).toMatchObject({ namespace: 'default', kind: 'Deployment', minReplicas: 1, targetUtilization: 0.8, podStartup: 90_000, quantile: 98 });
-    expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000 });
+    expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000, accuracy: 300_000 });
     expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:18086', api: 'v1', database: 'prescale' });
   });
 
