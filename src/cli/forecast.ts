@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { formatNumber } from '../charts/markdown-table.js';
+import type { ForecastPoint } from '../metrics/metrics-store.js';
 import { addConnectionOptions, clientFromFlags, printJson, type ConnectionFlags } from './api-client.js';
 import { textTable } from './text-table.js';
 import { localTime, localZoneName, utcTime } from './time-text.js';
@@ -15,16 +16,8 @@ const HOUR_MS = 3_600_000;
 /** A week at most: the forecasts never reach further, and a bigger number is a typo. */
 const MAX_HOURS = 24 * 14;
 
-export interface ForecastPointBody {
-  time: number;
-  mean: number;
-  lo80?: number;
-  hi80?: number;
-  lo95?: number;
-  hi95?: number;
-  model: string;
-  issuedAt: number;
-}
+/** The API serves the metrics store's forecast points as they are. */
+type ForecastPointBody = ForecastPoint;
 
 export interface ForecastResponse {
   target: string;
