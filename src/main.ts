@@ -16,6 +16,8 @@ import { PrescaleError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { REPO_ROOT } from './core/paths.js';
 import { createKubeAdapters, type KubeAdapters } from './kube/kube-adapters.js';
+import { buildKubeConfig } from './kube/kube-config.js';
+import { metricTargets, startExternalMetricsServer } from './external-metrics/server.js';
 import { createRuntime } from './runtime.js';
 import { startPublishedCache } from './publish/published-cache.js';
 import { createWhatIfService } from './what-if/what-if-service.js';
@@ -45,6 +47,8 @@ function createCluster(config: PrescaleConfig, logger: Logger): { cluster: Clust
 export interface Running {
   /** The API's address when the api role runs (the real port when configured as 0). */
   url: string | null;
+  /** The external metrics API's https address when the api role runs with externalMetrics.enabled. */
+  externalMetricsUrl: string | null;
   roles: Role[];
   /** Server first, then workers, then clients. */
   stop(): Promise<void>;
@@ -94,6 +98,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
   }
   let url: string | null = null;
+  let externalMetricsUrl: string | null = null;
   if (roles.includes('api')) {
     const published = startPublishedCache(runtime.published, { logger });
     closers.push(async () => published.stop());
@@ -103,6 +108,18 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
     logger.info({ address: url }, 'api listening');
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    if (config.externalMetrics.enabled) {
+      const externalMetrics = await startExternalMetricsServer({
+        config: config.externalMetrics,
+        targets: metricTargets(config.targets),
+        planPeriodMs: config.schedule.plan,
+        published,
+        kubeConfig: config.kubernetes.mode === 'simulated' ? null : buildKubeConfig(config.kubernetes),
+        logger,
+      });
+      externalMetricsUrl = externalMetrics.url;
+      closers.unshift(() => externalMetrics.close());
+    }
   }
   closers.push(async () => void (await Promise.all([...workers, ...planWorkers].map((w) => w.close()))));
   closers.push(() => queues.close());
@@ -110,6 +127,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   logger.info({ roles, config: configFile, kubernetes: config.kubernetes.mode }, 'prescale started');
   return {
     url,
+    externalMetricsUrl,
     roles,
     async stop() {
       for (const close of closers) await close();

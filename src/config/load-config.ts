@@ -17,6 +17,8 @@ export const ENV_OVERRIDES: Record<string, string[]> = {
   PRESCALE_REDIS_PREFIX: ['redis', 'prefix'],
   PRESCALE_HTTP_HOST: ['http', 'host'],
   PRESCALE_HTTP_PORT: ['http', 'port'],
+  PRESCALE_EXTERNAL_METRICS_HOST: ['externalMetrics', 'host'],
+  PRESCALE_EXTERNAL_METRICS_PORT: ['externalMetrics', 'port'],
   PRESCALE_KUBE_MODE: ['kubernetes', 'mode'],
   KUBECONFIG: ['kubernetes', 'kubeconfig'],
 };

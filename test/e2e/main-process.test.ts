@@ -22,6 +22,7 @@ describe('prescale process', () => {
         PRESCALE_REDIS_URL: inject('redisUrl'),
         PRESCALE_REDIS_PREFIX: `process-test-${process.pid}`,
         PRESCALE_HTTP_PORT: String(port),
+        PRESCALE_EXTERNAL_METRICS_PORT: '0',
         PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-process-test-models-${process.pid}`),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request as undiciRequest } from 'undici';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../src/core/paths.js';
 import { main, parseRoles } from '../../src/main.js';
@@ -20,12 +21,17 @@ describe('prescale main (roles api, worker, scheduler)', () => {
       PRESCALE_REDIS_URL: inject('redisUrl'),
       PRESCALE_REDIS_PREFIX: prefix,
       PRESCALE_HTTP_PORT: '0',
+      PRESCALE_EXTERNAL_METRICS_PORT: '0',
       PRESCALE_LOG_LEVEL: 'warn',
       PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-main-test-models-${process.pid}`),
     };
     const running = await main([`--config=${join(REPO_ROOT, 'prescale.yaml')}`], env);
     try {
       expect(running.roles).toEqual(['api', 'worker', 'scheduler']);
+      // The external metrics API listens on its own HTTPS port (self-signed here), open for probes.
+      const externalMetrics = new Agent({ connect: { rejectUnauthorized: false } });
+      expect((await undiciRequest(`${running.externalMetricsUrl}/healthz`, { dispatcher: externalMetrics })).statusCode).toBe(200);
+      await externalMetrics.close();
       const status = (await (await fetch(`${running.url}/api/status`)).json()) as { targets: { id: string }[]; nodePools: { name: string }[] };
       expect(status.targets.map((t) => t.id)).toEqual(['shop/web']);
       expect(status.nodePools.map((p) => p.name)).toEqual(['general']);
