@@ -100,6 +100,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   let url: string | null = null;
   let externalMetricsUrl: string | null = null;
   if (roles.includes('api')) {
+    if (config.api.tokens.length === 0) logger.warn('no api.tokens configured: the HTTP API is open to anyone who can reach it (reads and calendar writes); set api.tokens for anything but local use');
     const published = startPublishedCache(runtime.published, { logger });
     closers.push(async () => published.stop());
     const whatIf = createWhatIfService({ config, clock: wallClock, store: runtime.store, cache: runtime.whatIfCache, queue: queues.queueOf('what-if') });

@@ -1,10 +1,14 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
+import express, { type Request } from 'express';
 import type { PrescaleConfig } from '../config/schema.js';
 import { findTarget, targetId } from '../config/targets.js';
 import type { Clock } from '../core/clock.js';
-import { InputError, PrescaleError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { apiAuth, errorHandler, jsonBody, notFound, operationalAuth, writeRateLimit } from './http-middleware.js';
+import { badRequestFromZod, HttpError } from './http-error.js';
+import { createTokenAuth } from './token-auth.js';
+import { rangeQuerySchema } from './schemas/targets.js';
+import { mountCalendarRoutes } from './routes/calendar.js';
+import { openApiDocument } from './openapi/document.js';
 import type { ClusterActuator } from '../cluster/cluster.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { StateStore } from '../state/state-store.js';
@@ -14,7 +18,9 @@ import { statusPage } from './status-page.js';
 import type { WhatIfService } from '../what-if/what-if-service.js';
 import { accuracyRoutes } from './routes/accuracy.js';
 import { whatIfRoutes } from './routes/what-if.js';
-import { HttpError } from './http-error.js';
+import { kedaRoutes } from './routes/keda.js';
+import { metricsRoutes } from './routes/metrics.js';
+import type { OperationalSources } from '../observability/prometheus-metrics.js';
 
 export interface AppDeps {
   config: PrescaleConfig;
@@ -31,29 +37,35 @@ export interface AppDeps {
   status?: () => Record<string, unknown>;
   /** What-if runs (queue + result cache in Redis); without it the what-if routes answer 503. */
   whatIf?: WhatIfService;
+  /** Shared counters and queues for /metrics (scaling events, job durations, job counts); absent: those families are left out. */
+  operational?: OperationalSources;
 }
 
-const rangeQuery = z
-  .object({
-    from: z.coerce.number().int().optional(),
-    to: z.coerce.number().int().optional(),
-  })
-  .strict();
-
-/** Thin routes over the stores; every replica can serve them because all state is shared. */
+/**
+ * Thin routes over the stores; every replica can serve them because all state is shared. Middleware order:
+ * operational-endpoint auth, then on /api the write rate limit, token scopes (reads `read`, writes `write`)
+ * and the JSON body limit; routes; 404; the one error middleware ({error, message, details}).
+ */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const auth = createTokenAuth(deps.config.api.tokens);
+  app.use(operationalAuth(auth, deps.config.api.protectOperational));
+  app.use('/api', writeRateLimit(deps.config.api.writesPerMinute), apiAuth(auth), ...jsonBody(deps.config.api.bodyLimitBytes));
 
   const range = (req: Request, defaultBackMs: number, defaultAheadMs: number) => {
-    const parsed = rangeQuery.safeParse(req.query);
-    if (!parsed.success) throw new InputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '), 'query');
+    const parsed = rangeQuerySchema.safeParse(req.query);
+    if (!parsed.success) throw badRequestFromZod(parsed.error, 'query');
     const now = deps.clock.now();
     const from = parsed.data.from ?? now - defaultBackMs;
     const to = parsed.data.to ?? now + defaultAheadMs;
-    if (from >= to) throw new InputError(`from (${from}) must be before to (${to})`, 'query');
+    if (from >= to) throw new HttpError(400, 'bad_request', `query: from (${from}) must be before to (${to})`, [{ path: 'query.to', message: `must be after from (${from})` }]);
     return { from, to };
   };
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, now: new Date(deps.clock.now()).toISOString() });
@@ -70,7 +82,18 @@ export function createApp(deps: AppDeps): express.Express {
           deps.cluster.getWorkload({ namespace: t.namespace, name: t.name, kind: t.kind }),
           deps.store.readDecisions(id, now - 3_600_000, now + 1),
         ]);
-        return { id, mode: scaling?.mode ?? 'learning', workload, model, lastDecision: decisions.at(-1) ?? null };
+        // Actuation as the last tick found it (published plans are served from memory on every replica).
+        const plan = deps.published.get(id);
+        return {
+          id,
+          mode: scaling?.mode ?? 'learning',
+          actuation: t.actuation,
+          conflict: plan?.conflict ?? null,
+          actuationWarnings: plan?.actuationWarnings ?? [],
+          workload,
+          model,
+          lastDecision: decisions.at(-1) ?? null,
+        };
       }),
     );
     const pools = await Promise.all(deps.config.nodePools.map(async (p) => ({ name: p.name, ...(await deps.cluster.getNodePool(p.name)) })));
@@ -101,26 +124,14 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(accuracyRoutes(deps));
-  app.use(whatIfRoutes({ config: deps.config, whatIf: deps.whatIf, bodyLimitBytes: deps.config.api.bodyLimitBytes }));
+  app.use(whatIfRoutes({ config: deps.config, whatIf: deps.whatIf }));
+  app.use(kedaRoutes(deps));
+  app.use(metricsRoutes(deps));
 
-  app.use((req, res) => {
-    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
-  });
+  mountCalendarRoutes(app, deps);
 
-  // One error middleware: bad input -> 400 with what is wrong, unknown target -> 404, the rest -> 5xx.
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof HttpError) {
-      res.status(error.status).set(error.headers).json(error.body());
-      return;
-    }
-    if (error instanceof InputError) {
-      const status = /unknown target|unknown node pool/.test(error.message) ? 404 : 400;
-      res.status(status).json({ error: status === 404 ? 'not_found' : 'bad_request', message: error.message });
-      return;
-    }
-    const retryable = error instanceof PrescaleError ? error.retryable : true;
-    deps.logger.error({ err: error }, 'request failed');
-    res.status(retryable ? 503 : 500).json({ error: retryable ? 'unavailable' : 'internal', message: (error as Error).message });
-  });
+  app.use(notFound);
+  // One error middleware: bad input -> 400 naming the fields, unknown target -> 404, the rest -> 5xx.
+  app.use(errorHandler(deps.logger));
   return app;
 }

@@ -61,21 +61,25 @@ describe('HTTP API', () => {
   it('answers bad input with 400 and a JSON body naming the problem', async () => {
     const response = await fetch(`${base}/api/targets/shop/web/forecast?from=yesterday`);
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'bad_request', message: expect.stringContaining('from') });
+    expect(await response.json()).toEqual({ error: 'bad_request', message: expect.stringContaining('from'), details: [{ path: 'query.from', message: expect.any(String) }] });
     const reversed = await fetch(`${base}/api/targets/shop/web/decisions?from=${T0}&to=${T0 - 1}`);
     expect(reversed.status).toBe(400);
-    expect(((await reversed.json()) as { message: string }).message).toMatch(/must be before/);
+    const reversedBody = (await reversed.json()) as { message: string; details: { path: string }[] };
+    expect(reversedBody.message).toMatch(/must be before/);
+    expect(reversedBody.details.map((d) => d.path)).toEqual(['query.to']);
     const unknownParam = await fetch(`${base}/api/targets/shop/web/load?limit=5`);
     expect(unknownParam.status).toBe(400);
+    expect(await unknownParam.json()).toMatchObject({ error: 'bad_request', details: [{ path: 'query', message: 'unknown field(s) "limit"' }] });
   });
 
   it('answers unknown targets and routes with 404 and JSON', async () => {
     const target = await fetch(`${base}/api/targets/shop/nope/forecast`);
     expect(target.status).toBe(404);
-    expect(await target.json()).toMatchObject({ error: 'not_found', message: expect.stringContaining('unknown target "shop/nope"') });
+    expect(await target.json()).toEqual({ error: 'not_found', message: expect.stringContaining('unknown target "shop/nope"'), details: [{ path: 'target', message: expect.stringContaining('unknown target') }] });
     const route = await fetch(`${base}/api/nothing`);
     expect(route.status).toBe(404);
     expect(route.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await route.json()).toEqual({ error: 'not_found', message: 'no route for GET /api/nothing', details: [{ path: '', message: 'no such route' }] });
   });
 
   it('serves the status page', async () => {
