@@ -10,6 +10,9 @@ import { calendarEffectsForTick } from '../../src/scaling/calendar.js';
 import { interventionFromDecision } from '../../src/scaling/learned-actions.js';
 import type { JobPayload } from '../queues.js';
 import { predictedLoadAt } from '../../src/publish/published-plan.js';
+import { assessActuation, PLANNED_REPLICAS_METRIC } from '../../src/scaling/actuation.js';
+import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
+import { autoscalerLookup } from '../autoscaler-lookup.js';
 import { REQUIRED_HISTORY_DAYS } from './train.js';
 
 export interface PlanResult {
@@ -18,6 +21,8 @@ export interface PlanResult {
   from: number;
   to: number;
   applied: boolean;
+  /** hpa/keda actuation: the change was published for the HPA / KEDA to apply. */
+  published: boolean;
   rule: string;
 }
 
@@ -28,9 +33,15 @@ const LIVE_STALENESS_STEPS = 3;
  * One planning (or reactive) tick for one target: gathers forecast, live metrics, calendar and cluster state,
  * lets the pure engine decide, applies the change when this process is the leader and the target is not
  * forecast-only, and records the decision either way.
+ *
+ * Actuation (targets[].actuation, src/scaling/actuation.ts): `direct` patches the scale subresource unless
+ * another autoscaler (HPA, ScaledObject) scales the workload: then the mode is `conflict` and nothing is
+ * patched. `hpa` / `keda` never patch: the tick's plan is published (deps.published) for the workload's HPA or
+ * ScaledObject to apply, and the decision says `published` where direct mode says `applied`.
  */
 export function planProcessor(deps: JobDeps) {
   const leadTimes = leadTimeLookup(deps);
+  const autoscalers = autoscalerLookup(deps);
   return async (job: Job<JobPayload<'plan'>>): Promise<PlanResult> => {
     const { at, loop } = job.data;
     // An unknown target is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
@@ -43,13 +54,14 @@ export function planProcessor(deps: JobDeps) {
     const podLeadMs = podLead.ms;
     const windowEnd = at + podLeadMs + deps.config.schedule.plan + step;
 
-    const [workload, points, state, info, entries, liveLoad] = await Promise.all([
+    const [workload, points, state, info, entries, liveLoad, listing] = await Promise.all([
       deps.cluster.getWorkload(ref),
       deps.store.readForecast(id, at - step, windowEnd + step),
       deps.state.getScalingState(id),
       deps.state.getModelInfo(id),
       deps.calendarEntries(id),
       deps.store.latest({ measurement: target.load.measurement, field: target.load.field, tags: target.load.tags, at, lookbackMs: LIVE_STALENESS_STEPS * step }),
+      autoscalers(ref.namespace),
     ]);
     const calendar = calendarEffectsForTick(entries, id, at, windowEnd - at);
     // The forecast step that contains `at` starts at or before it: keep it so the window starts now.
@@ -80,12 +92,39 @@ export function planProcessor(deps: JobDeps) {
       loop,
       recentPeakLoad: info?.peakLoad ?? null,
     });
-    const change = result.desiredReplicas !== workload.desiredReplicas;
-    const mayApply = change && !target.forecastOnly && deps.isLeader();
-    if (mayApply) await deps.cluster.scaleWorkload(ref, result.desiredReplicas);
-    const decision = { ...result.decision, target: id, time: at, loop, applied: mayApply, previousReplicas: workload.desiredReplicas };
-    const notes = [decision.notes];
-    if (change && !mayApply) notes.push(target.forecastOnly ? 'forecast-only: not applied' : 'not the leader: not applied');
+    const { actuation } = target;
+    const direct = actuation === 'direct';
+    const check = assessActuation({ actuation, ref, listing });
+    // A forecast-only target never writes, so another autoscaler is worth a note there, not a mode.
+    const conflict = target.forecastOnly ? null : check.conflict;
+    // hpa/keda: spec.replicas lags what was published (the HPA applies it on its own sync), so a reactive tick
+    // raises the last published plan and never lowers it; only a planning tick may.
+    const last = !direct && loop === 'reactive' ? await deps.published?.get(id) : undefined;
+    const previous = last?.actuation === actuation ? last : undefined;
+    const planned = previous ? Math.max(result.desiredReplicas, previous.plannedReplicas) : result.desiredReplicas;
+    const change = planned !== workload.desiredReplicas;
+    const acting = !target.forecastOnly && deps.isLeader();
+    const mayApply = change && direct && conflict === null && acting;
+    const published = change && !direct && acting && deps.published !== undefined;
+    if (mayApply) await deps.cluster.scaleWorkload(ref, planned);
+    const decision: ScalingDecision = {
+      ...result.decision,
+      mode: conflict ? 'conflict' : result.decision.mode,
+      target: id,
+      time: at,
+      loop,
+      desiredReplicas: planned,
+      applied: mayApply,
+      actuation,
+      published,
+      previousReplicas: workload.desiredReplicas,
+    };
+    const notes = [conflict?.reason, decision.notes];
+    if (previous && planned > result.desiredReplicas) notes.push(`held at ${planned}, published at ${new Date(previous.at).toISOString()} (a reactive tick only raises the published plan)`);
+    if (published) notes.push(actuation === 'hpa' ? `published for the HPA (external metric ${PLANNED_REPLICAS_METRIC})` : 'published for KEDA (metrics-api scaler)');
+    if (change && !mayApply && !published && !conflict) notes.push(`${target.forecastOnly ? 'forecast-only' : 'not the leader'}: not ${direct ? 'applied' : 'published'}`);
+    if (target.forecastOnly && check.conflict) notes.push(check.conflict.reason);
+    notes.push(...check.warnings);
     if (podLead.source === 'measured') notes.push(`pod lead time ${podLead.description}`);
     if (loop === 'reactive' && target.serviceCheck) {
       const healing = await selfHeal(deps, target, workload);
@@ -96,8 +135,8 @@ export function planProcessor(deps: JobDeps) {
     if (joined) decision.notes = joined;
     // Reactive scale-ups are remembered: recurring ones become suggested calendar floors (train job).
     const intervention = interventionFromDecision(decision);
-    if (intervention && mayApply) await deps.state.addIntervention(intervention);
-    await deps.state.setScalingState(id, result.state);
+    if (intervention && (mayApply || published)) await deps.state.addIntervention(intervention);
+    await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);
     await deps.published?.put({
@@ -106,18 +145,20 @@ export function planProcessor(deps: JobDeps) {
       loop,
       actuation: target.actuation,
       mode: decision.mode,
-      plannedReplicas: result.desiredReplicas,
+      plannedReplicas: planned,
       desiredReplicas: workload.desiredReplicas,
       readyReplicas: workload.readyReplicas,
-      ...(result.replicasAhead !== undefined ? { replicasAhead: result.replicasAhead } : {}),
+      ...(result.replicasAhead !== undefined ? { replicasAhead: Math.max(result.replicasAhead, planned) } : {}),
       quantile: target.quantile,
       podLeadMs,
       predictedNow: predictedLoadAt(forecast, at, target.quantile),
       predictedAhead: predictedLoadAt(forecast, at + podLeadMs, target.quantile),
       forecastIssuedAt: points[0]?.issuedAt ?? null,
       rule: decision.rule,
+      ...(conflict ? { conflict } : {}),
+      ...(check.warnings.length > 0 ? { actuationWarnings: check.warnings } : {}),
     });
-    if (mayApply) deps.logger.info({ target: id, from: workload.desiredReplicas, to: result.desiredReplicas, rule: decision.rule, mode: decision.mode }, 'scaled');
-    return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: result.desiredReplicas, applied: mayApply, rule: decision.rule };
+    if (mayApply || published) deps.logger.info({ target: id, from: workload.desiredReplicas, to: planned, rule: decision.rule, mode: decision.mode, actuation }, mayApply ? 'scaled' : 'published');
+    return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: planned, applied: mayApply, published, rule: decision.rule };
   };
 }

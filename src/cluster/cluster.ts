@@ -40,6 +40,36 @@ export interface ClusterActuator {
   getNodePool(pool: string): Promise<NodePoolState>;
   /** Drives the pool's capacity in the way the pool is configured for (see config nodePools[].driver). */
   scaleNodePool(pool: string, nodes: number): Promise<void>;
+  /**
+   * Other controllers that write replicas in a namespace: HorizontalPodAutoscalers and KEDA ScaledObjects,
+   * with what each scales (src/scaling/actuation.ts decides which of them concern a target). One call per
+   * namespace serves every target in it. Kinds that could not be checked (no permission, API not served)
+   * are named in `unchecked`; a missing KEDA install is not a failure (no ScaledObjects).
+   */
+  listAutoscalers(namespace: string): Promise<AutoscalerListing>;
+}
+
+/** A reference as HPAs and ScaledObjects write it (`scaleTargetRef`). */
+export interface ScaleTargetRef {
+  /** `apps/v1`; absent when the object leaves it out. */
+  apiVersion?: string;
+  kind: string;
+  name: string;
+}
+
+export interface AutoscalerInfo {
+  kind: 'HorizontalPodAutoscaler' | 'ScaledObject';
+  namespace: string;
+  name: string;
+  scaleTargetRef: ScaleTargetRef;
+  /** HPA only: names of the external metrics it reads (spec.metrics[].external.metric.name). */
+  externalMetrics?: string[];
+}
+
+export interface AutoscalerListing {
+  autoscalers: AutoscalerInfo[];
+  /** What could not be checked and why ("HorizontalPodAutoscaler: 403 Forbidden ..."); empty when all was. */
+  unchecked: string[];
 }
 
 /** Lead-time samples the cluster observed (pod created -> Ready, node created -> Ready), in ms. */

@@ -12,14 +12,15 @@
  * - a restart replaces pods gradually (rolling update, maxSurge 25% rounded up, maxUnavailable 0);
  * - every pod and node that becomes Ready leaves a lead-time sample (created -> Ready).
  *
- * Left out: pod failures, disruption budgets, affinities, several containers per pod, node taints.
+ * Left out: pod failures, disruption budgets, affinities, several containers per pod, node taints. HPAs and
+ * ScaledObjects are only listed (setAutoscalers), never run.
  * Time only moves through the clock: every call first catches the cluster up to `clock.now()`, processing
  * node-ready and pod-ready events in time order, so results do not depend on how often it is called.
  */
 import type { Clock } from '../core/clock.js';
 import { InputError } from '../core/errors.js';
 import type { NodePoolConfig, TargetConfig } from '../config/schema.js';
-import type { ClusterActuator, LeadTimeObserver, NodePoolState, WorkloadRef, WorkloadState } from './cluster.js';
+import type { AutoscalerInfo, AutoscalerListing, ClusterActuator, LeadTimeObserver, NodePoolState, WorkloadRef, WorkloadState } from './cluster.js';
 
 export interface Resources {
   /** CPU cores. */
@@ -119,6 +120,9 @@ export class SimulatedCluster implements ClusterActuator, LeadTimeObserver {
   private readonly workloads = new Map<string, Workload>();
   private readonly pools = new Map<string, Pool>();
   private nextId = 1;
+  /** HPAs and ScaledObjects "in the cluster" (none run: they only make Prescale's direct mode step aside). */
+  private autoscalers: AutoscalerInfo[] = [];
+  private uncheckedAutoscalers: string[] = [];
   /** The cluster's own time: events up to here are processed. */
   private processedTo: number;
 
@@ -210,6 +214,10 @@ export class SimulatedCluster implements ClusterActuator, LeadTimeObserver {
     this.setNodes(pool, nodes);
   }
 
+  async listAutoscalers(namespace: string): Promise<AutoscalerListing> {
+    return { autoscalers: structuredClone(this.autoscalers.filter((a) => a.namespace === namespace)), unchecked: [...this.uncheckedAutoscalers] };
+  }
+
   async podStartupSamples(ref: WorkloadRef): Promise<number[]> {
     this.catchUp();
     return [...this.workload(ref).startupSamples];
@@ -291,6 +299,12 @@ export class SimulatedCluster implements ClusterActuator, LeadTimeObserver {
 
   workloadSpec(ref: WorkloadRef): SimulatedWorkloadSpec {
     return this.workload(ref).spec;
+  }
+
+  /** Replaces the HPAs and ScaledObjects the cluster reports, and what it reports as not checkable (tests). */
+  setAutoscalers(autoscalers: AutoscalerInfo[], unchecked: string[] = []): void {
+    this.autoscalers = structuredClone(autoscalers);
+    this.uncheckedAutoscalers = [...unchecked];
   }
 
   setReplicas(ref: WorkloadRef, replicas: number): void {

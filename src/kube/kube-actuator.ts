@@ -8,12 +8,13 @@
  *
  * Left out: watching (state is read when asked; a tick is seconds apart), JSON patch and server-side apply.
  */
-import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import type { ClusterActuator, NodePoolState, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
+import { AutoscalingV2Api, PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { AutoscalerListing, ClusterActuator, NodePoolState, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
 import type { NodePoolConfig, TargetConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { InputError, ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { listAutoscalers } from './autoscalers.js';
 import { createKubeClients, readWorkloadScale, type KubeClients, type ScaleObject } from './kube-clients.js';
 import { callKube, type KubeCallContext, type RetryPolicy } from './kube-request.js';
 import { CAPI_AUTOSCALER_ANNOTATIONS, headroomUnitsFor, isWorkloadPod, nodesAskedWithHeadroom, poolNodeSelector } from './node-pools.js';
@@ -48,9 +49,11 @@ export class KubeActuator implements ClusterActuator {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly clients: KubeClients;
+  private readonly autoscaling: AutoscalingV2Api;
 
   constructor(private readonly options: KubeActuatorOptions) {
     this.clients = createKubeClients(options);
+    this.autoscaling = options.kubeConfig.makeApiClient(AutoscalingV2Api);
     ({ apps: this.apps, core: this.core, custom: this.custom, context: this.context } = this.clients);
     this.clock = this.context.clock;
     this.logger = this.context.logger;
@@ -177,6 +180,11 @@ export class KubeActuator implements ClusterActuator {
         break;
     }
     this.logger.info({ pool: poolName, driver: driver.type, nodes }, 'scaled node pool');
+  }
+
+  /** HPAs and ScaledObjects in the namespace (see autoscalers.ts for what 403 and 404 mean). */
+  listAutoscalers(namespace: string): Promise<AutoscalerListing> {
+    return listAutoscalers({ autoscaling: this.autoscaling, custom: this.custom, context: this.context }, namespace);
   }
 
   /** Defence in depth: the engine never applies a forecast-only target; if it tried, say so loudly. */

@@ -8,6 +8,8 @@ import type { PublishedPlan } from './published-plan.js';
 
 export interface PublishedPlanStore {
   put(plan: PublishedPlan): Promise<void>;
+  /** One target's latest published plan (the reactive tick's floor in hpa/keda modes), or undefined. */
+  get(target: string): Promise<PublishedPlan | undefined>;
   /** Every target's latest published plan, keyed by target id. */
   all(): Promise<Map<string, PublishedPlan>>;
 }
@@ -17,6 +19,15 @@ export function createRedisPublishedPlanStore(redis: Redis, prefix = 'prescale')
   return {
     async put(plan) {
       await redis.hset(key, plan.target, JSON.stringify(plan));
+    },
+    async get(target) {
+      const json = await redis.hget(key, target);
+      if (json === null) return undefined;
+      try {
+        return JSON.parse(json) as PublishedPlan;
+      } catch {
+        return undefined;
+      }
     },
     async all() {
       const raw = await redis.hgetall(key);
@@ -38,6 +49,10 @@ export function createMemoryPublishedPlanStore(): PublishedPlanStore {
   return {
     async put(plan) {
       plans.set(plan.target, JSON.stringify(plan));
+    },
+    async get(target) {
+      const json = plans.get(target);
+      return json === undefined ? undefined : (JSON.parse(json) as PublishedPlan);
     },
     async all() {
       return new Map([...plans].map(([target, json]) => [target, JSON.parse(json) as PublishedPlan]));

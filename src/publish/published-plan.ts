@@ -4,6 +4,7 @@
  * API replica's cache (external metrics, the KEDA endpoint, /metrics). Pure: built from a tick's result.
  */
 import type { Forecast } from '../forecasting/forecaster.js';
+import type { AutoscalerConflict } from '../scaling/actuation.js';
 import { forecastQuantileAt } from '../scaling/capacity.js';
 
 export type Actuation = 'direct' | 'hpa' | 'keda';
@@ -43,6 +44,10 @@ export interface PublishedPlan {
   forecastIssuedAt: number | null;
   /** The rule that decided, as in the decision log. */
   rule: string;
+  /** Direct mode only: another autoscaler scales the workload, so Prescale did not patch it (mode "conflict"). */
+  conflict?: AutoscalerConflict;
+  /** What to fix about how the plan reaches the workload: no HPA reads it, an autoscaler check that failed. */
+  actuationWarnings?: string[];
 }
 
 /** The forecast's median and quantile `q` at instant `at` (the step containing it), or null when outside. */

@@ -5,7 +5,9 @@
  *   an unusable forecast, or a recent
  *   threshold breach; replicas follow live metrics with the HPA formula;
  * - learning: not enough history yet ("3 of 14 days of history"); behaves reactively;
- * - forecast-only: the target is configured to plan and record but never apply; it plans as it would.
+ * - forecast-only: the target is configured to plan and record but never apply; it plans as it would;
+ * - conflict: not assessed here but by the plan job (src/scaling/actuation.ts): in direct actuation another
+ *   autoscaler (HPA, KEDA ScaledObject) scales the workload, so Prescale plans as it would and does not patch.
  */
 import type { ModelHealth, ScalingMode } from './engine.js';
 

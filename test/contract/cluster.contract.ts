@@ -11,10 +11,11 @@
  * - restartWorkload never changes the scale;
  * - counts are whole numbers >= 0, and Ready replicas never exceed the pods that exist (no more than
  *   desired once no rollout is in progress);
- * - lead-time samples (when the implementation observes them) are finite durations >= 0 in ms.
+ * - lead-time samples (when the implementation observes them) are finite durations >= 0 in ms;
+ * - listAutoscalers names the HPAs and ScaledObjects of one namespace (no other) with what each scales.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClusterActuator, LeadTimeObserver, WorkloadRef } from '../../src/cluster/cluster.js';
+import type { AutoscalerInfo, ClusterActuator, LeadTimeObserver, WorkloadRef } from '../../src/cluster/cluster.js';
 import { InputError } from '../../src/core/errors.js';
 
 export interface ClusterFixture {
@@ -28,6 +29,8 @@ export interface ClusterFixture {
   observer?: LeadTimeObserver;
   /** Lets the cluster's time pass (e.g. advances a replay clock), so that started pods and nodes can get Ready. */
   settle?: () => Promise<void>;
+  /** Puts an HPA or ScaledObject into the cluster (it need not act). */
+  addAutoscaler: (autoscaler: AutoscalerInfo) => Promise<void>;
   cleanup?: () => Promise<void>;
 }
 
@@ -96,6 +99,22 @@ export function clusterContract(name: string, make: () => Promise<ClusterFixture
       await expect(fx.actuator.scaleNodePool(fx.nodePool, -2)).rejects.toBeInstanceOf(InputError);
       await expect(fx.actuator.scaleNodePool(fx.nodePool, 1.5)).rejects.toBeInstanceOf(InputError);
       await expect(fx.actuator.getNodePool('no-such-pool')).rejects.toThrow(/no-such-pool/);
+    });
+
+    it('lists the HPAs and ScaledObjects of one namespace with what each scales', async () => {
+      const { namespace, name } = fx.workload;
+      expect(await fx.actuator.listAutoscalers(namespace)).toEqual({ autoscalers: [], unchecked: [] });
+      const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name };
+      await fx.addAutoscaler({ kind: 'HorizontalPodAutoscaler', namespace, name: `${name}-hpa`, scaleTargetRef: ref });
+      await fx.addAutoscaler({ kind: 'ScaledObject', namespace, name: `${name}-so`, scaleTargetRef: ref });
+      await fx.addAutoscaler({ kind: 'HorizontalPodAutoscaler', namespace: 'elsewhere', name: 'other-hpa', scaleTargetRef: ref });
+      const listing = await fx.actuator.listAutoscalers(namespace);
+      expect(listing.unchecked).toEqual([]);
+      expect(listing.autoscalers.map((a) => [a.kind, a.namespace, a.name, a.scaleTargetRef.kind, a.scaleTargetRef.name]).sort()).toEqual([
+        ['HorizontalPodAutoscaler', namespace, `${name}-hpa`, 'Deployment', name],
+        ['ScaledObject', namespace, `${name}-so`, 'Deployment', name],
+      ]);
+      expect((await fx.actuator.listAutoscalers('elsewhere')).autoscalers.map((a) => a.name)).toEqual(['other-hpa']);
     });
 
     it('gives lead-time samples as finite durations >= 0 (when it observes them)', async () => {

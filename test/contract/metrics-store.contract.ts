@@ -296,6 +296,20 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         expect(read).toEqual([{ ...withoutLoop, loop: 'plan' }, reactive]);
       });
 
+      it('round-trips actuation, published and the conflict mode; older records without them read back without them', async () => {
+        const t = t0 + 5 * MIN;
+        const written = [
+          decision({ time: t, actuation: 'hpa', published: true, applied: false, notes: 'published for the HPA (external metric prescale-planned-replicas)' }),
+          decision({ time: t + MIN, actuation: 'keda', published: false, applied: false, desiredReplicas: 4 }),
+          decision({ time: t + 2 * MIN, mode: 'conflict', actuation: 'direct', published: false, applied: false, notes: 'conflict: HorizontalPodAutoscaler shop/web-hpa also scales Deployment shop/web' }),
+          decision({ time: t + 3 * MIN }),
+        ];
+        await store.writeDecisions(written);
+        const read = await store.readDecisions('shop/web', t, t + 4 * MIN);
+        expect(read).toEqual(written);
+        expect(read.map((d) => [d.actuation, d.published])).toEqual([['hpa', true], ['keda', false], ['direct', false], [undefined, undefined]]);
+      });
+
       it('reads only the decisions that changed replicas or nodes when asked', async () => {
         const same = decision({ time: t0 + 3 * MIN, previousReplicas: 10, desiredReplicas: 10, applied: false });
         const up = decision({ time: t0 + 4 * MIN, previousReplicas: 10, desiredReplicas: 12 });
@@ -335,6 +349,9 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         expect(await store.readForecast('x', t, t + 10 * MIN)).toEqual([]);
         const d = decision0(t);
         await expect(store.writeDecisions([d, { ...d, time: t + MIN, inputs: { load: Number.NaN } }])).rejects.toThrow('decisions[1].inputs.load');
+        await expect(store.writeDecisions([d, { ...d, time: t + MIN, actuation: 'argo' as never }])).rejects.toThrow('decisions[1].actuation');
+        await expect(store.writeDecisions([d, { ...d, time: t + MIN, published: 'yes' as never }])).rejects.toThrow('decisions[1].published');
+        await expect(store.writeDecisions([{ ...d, mode: 'fighting' as never }])).rejects.toThrow('decisions[0].mode');
         expect(await store.readDecisions(undefined, t, t + 10 * MIN)).toEqual([]);
       });
 

@@ -6,7 +6,7 @@ import { explicitKubeConfig } from '../../src/kube/kube-config.js';
 import { KubeLeadTimeObserver } from '../../src/kube/lead-times.js';
 import { FakeKubeApi } from '../support/fake-kube-api.js';
 import { reconcileDeployments } from '../support/fake-kube-controllers.js';
-import { deployment, node } from '../support/kube-objects.js';
+import { deployment, hpa, node, scaledObject } from '../support/kube-objects.js';
 
 type Pool = KubeActuatorOptions['nodePools'][number];
 const T0 = Date.parse('2026-11-27T10:00:00Z');
@@ -55,6 +55,9 @@ for (const { label, driver, seed } of drivers) {
       settle: async () => {
         now += 60_000;
         reconcileDeployments(fake, now);
+      },
+      addAutoscaler: async ({ kind, namespace, name, scaleTargetRef: target }) => {
+        fake.seed(kind === 'HorizontalPodAutoscaler' ? hpa({ namespace, name, target }) : scaledObject({ namespace, name, target }));
       },
       cleanup: () => fake.close(),
     };

@@ -13,7 +13,7 @@
  * Left out: watch, JSON patch and strategic merge patch (answered 415: Prescale only sends merge patches),
  * server-side apply, admission, defaulting. No controllers run: tests move status with `update()`.
  *
- * Faults are injected with `inject()`: 409 conflicts, 429 with Retry-After, 5xx. Every request is recorded.
+ * Faults are injected with `inject()`: 403 (RBAC says no), 409 conflicts, 429 with Retry-After, 5xx. Every request is recorded.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -72,7 +72,7 @@ export interface Fault {
   method?: string;
   /** Substring or pattern of the request path. */
   path?: string | RegExp;
-  status: 409 | 429 | 500 | 502 | 503 | 504;
+  status: 403 | 409 | 429 | 500 | 502 | 503 | 504;
   /** For 429 (and 503): the Retry-After header, in seconds. */
   retryAfterSeconds?: number;
   /** How many matching requests fail (default 1). */
@@ -167,6 +167,55 @@ function workloadErrors(object: Json): FieldError[] {
   return [...replicasErrors(object, 'spec.replicas'), ...annotationErrors(object, 'spec.template.metadata.annotations'), ...annotationErrors(object, 'metadata.annotations')];
 }
 
+const CROSS_VERSION_REF = { apiVersion: true, kind: true, name: true } as const;
+const HPA_SPEC = { scaleTargetRef: CROSS_VERSION_REF, minReplicas: true, maxReplicas: true, metrics: true, behavior: true } as const;
+const METRIC_TYPES = ['Object', 'Pods', 'Resource', 'ContainerResource', 'External'];
+const TARGET_TYPES = ['Value', 'AverageValue', 'Utilization'];
+
+/** autoscaling/v2 HorizontalPodAutoscaler: the fields and required values the API server checks. */
+function hpaErrors(hpa: Json): FieldError[] {
+  const errors = unknownFields(hpa, { apiVersion: true, kind: true, metadata: true, spec: HPA_SPEC, status: true }, '');
+  const spec = isObject(hpa['spec']) ? hpa['spec'] : {};
+  for (const field of ['kind', 'name'] as const) {
+    if (typeof getPath(spec, `scaleTargetRef.${field}`) !== 'string' || !getPath(spec, `scaleTargetRef.${field}`)) errors.push({ code: 422, field: `spec.scaleTargetRef.${field}`, message: 'Required value' });
+  }
+  const max = spec['maxReplicas'];
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) errors.push({ code: 422, field: 'spec.maxReplicas', message: `Invalid value: ${JSON.stringify(max)}: must be greater than or equal to 1` });
+  const min = spec['minReplicas'];
+  if (min !== undefined && (typeof min !== 'number' || !Number.isInteger(min) || min < 1)) errors.push({ code: 422, field: 'spec.minReplicas', message: `Invalid value: ${JSON.stringify(min)}: must be greater than or equal to 1` });
+  if (typeof min === 'number' && typeof max === 'number' && min > max) errors.push({ code: 422, field: 'spec.maxReplicas', message: `Invalid value: ${max}: must be greater than or equal to \`minReplicas\`` });
+  const metrics = spec['metrics'];
+  if (metrics !== undefined && !Array.isArray(metrics)) errors.push({ code: 400, field: 'spec.metrics', message: 'spec.metrics: expected array' });
+  (Array.isArray(metrics) ? metrics : []).forEach((metric: unknown, i) => {
+    const type = isObject(metric) ? metric['type'] : undefined;
+    if (typeof type !== 'string' || !METRIC_TYPES.includes(type)) errors.push({ code: 422, field: `spec.metrics[${i}].type`, message: `Unsupported value: ${JSON.stringify(type)}: supported values: ${METRIC_TYPES.map((t) => `"${t}"`).join(', ')}` });
+    if (type === 'External') {
+      if (typeof getPath(metric, 'external.metric.name') !== 'string') errors.push({ code: 422, field: `spec.metrics[${i}].external.metric.name`, message: 'Required value: must specify a metric name' });
+      const targetType = getPath(metric, 'external.target.type');
+      if (typeof targetType !== 'string' || !TARGET_TYPES.includes(targetType)) errors.push({ code: 422, field: `spec.metrics[${i}].external.target.type`, message: `Unsupported value: ${JSON.stringify(targetType)}` });
+    }
+  });
+  return errors;
+}
+
+const SCALED_OBJECT_SPEC = {
+  scaleTargetRef: { ...CROSS_VERSION_REF, envSourceContainerName: true }, pollingInterval: true, cooldownPeriod: true, initialCooldownPeriod: true, idleReplicaCount: true,
+  minReplicaCount: true, maxReplicaCount: true, advanced: true, triggers: true, fallback: true,
+} as const;
+
+/** keda.sh/v1alpha1 ScaledObject: what KEDA's CRD schema and admission webhook require. */
+function scaledObjectErrors(object: Json): FieldError[] {
+  const errors = unknownFields(object, { apiVersion: true, kind: true, metadata: true, spec: SCALED_OBJECT_SPEC, status: true }, '');
+  const spec = isObject(object['spec']) ? object['spec'] : {};
+  if (typeof getPath(spec, 'scaleTargetRef.name') !== 'string' || !getPath(spec, 'scaleTargetRef.name')) errors.push({ code: 422, field: 'spec.scaleTargetRef.name', message: 'Required value' });
+  const triggers = spec['triggers'];
+  if (!Array.isArray(triggers) || triggers.length === 0) errors.push({ code: 422, field: 'spec.triggers', message: 'Required value: at least one trigger' });
+  (Array.isArray(triggers) ? triggers : []).forEach((trigger: unknown, i) => {
+    if (!isObject(trigger) || typeof trigger['type'] !== 'string') errors.push({ code: 422, field: `spec.triggers[${i}].type`, message: 'Required value' });
+  });
+  return errors;
+}
+
 const appsScale: ScaleSpec = { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' };
 
 export const DEFAULT_RESOURCE_TYPES: ResourceType[] = [
@@ -190,6 +239,9 @@ export const DEFAULT_RESOURCE_TYPES: ResourceType[] = [
     group: 'argoproj.io', version: 'v1alpha1', resource: 'rollouts', kind: 'Rollout', namespaced: true, hasGeneration: true,
     scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'status.selector' }, validate: (o) => replicasErrors(o, 'spec.replicas'),
   },
+  // Other writers of replicas (src/kube/autoscalers.ts lists them). Without KEDA installed, leave scaledobjects out of resourceTypes: a 404 then, as a real server.
+  { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true, hasGeneration: true, validate: hpaErrors },
+  { group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects', kind: 'ScaledObject', namespaced: true, hasGeneration: true, validate: scaledObjectErrors },
 ];
 
 export function statusBody(code: number, reason: string, message: string, details?: Json): Json {
@@ -384,8 +436,8 @@ export class FakeKubeApi {
       if (fault) {
         fault.remaining -= 1;
         const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
-        const reasons: Record<number, string> = { 409: 'Conflict', 429: 'TooManyRequests', 500: 'InternalError', 502: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
-        const message = fault.status === 409 ? 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again' : fault.status === 429 ? 'Too many requests, please try again later.' : 'injected server error';
+        const reasons: Record<number, string> = { 403: 'Forbidden', 409: 'Conflict', 429: 'TooManyRequests', 500: 'InternalError', 502: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
+        const message = fault.status === 403 ? `${url.pathname} is forbidden: User "system:serviceaccount:prescale:prescale" cannot ${req.method === 'GET' ? 'list' : req.method.toLowerCase()} this resource` : fault.status === 409 ? 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again' : fault.status === 429 ? 'Too many requests, please try again later.' : 'injected server error';
         return send(fault.status, statusBody(fault.status, reasons[fault.status]!, message, fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined), headers);
       }
       const target = this.route(url.pathname);

@@ -110,3 +110,54 @@ export function node(seed: NodeSeed) {
     },
   };
 }
+
+export interface HpaSeed {
+  namespace?: string;
+  name: string;
+  /** What it scales; Deployment (apps/v1) by default. */
+  target: { name: string; kind?: string; apiVersion?: string };
+  minReplicas?: number;
+  maxReplicas?: number;
+  /** External metric the HPA reads with an AverageValue target of 1 (Prescale's planned replicas); default none (CPU). */
+  externalMetric?: string;
+}
+
+/** An autoscaling/v2 HorizontalPodAutoscaler, as `kubectl apply` would store it. */
+export function hpa(seed: HpaSeed) {
+  const metric = seed.externalMetric
+    ? { type: 'External', external: { metric: { name: seed.externalMetric, selector: { matchLabels: { target: `${seed.namespace ?? 'default'}.${seed.target.name}` } } }, target: { type: 'AverageValue', averageValue: '1' } } }
+    : { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } };
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: seed.name, namespace: seed.namespace ?? 'default' },
+    spec: {
+      scaleTargetRef: { apiVersion: seed.target.apiVersion ?? 'apps/v1', kind: seed.target.kind ?? 'Deployment', name: seed.target.name },
+      minReplicas: seed.minReplicas ?? 1,
+      maxReplicas: seed.maxReplicas ?? 20,
+      metrics: [metric],
+    },
+  };
+}
+
+export interface ScaledObjectSeed {
+  namespace?: string;
+  name: string;
+  /** What it scales; KEDA defaults kind to Deployment when left out (as here unless given). */
+  target: { name: string; kind?: string; apiVersion?: string };
+}
+
+/** A keda.sh/v1alpha1 ScaledObject with one metrics-api trigger. */
+export function scaledObject(seed: ScaledObjectSeed) {
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: seed.name, namespace: seed.namespace ?? 'default' },
+    spec: {
+      scaleTargetRef: { name: seed.target.name, ...(seed.target.kind ? { kind: seed.target.kind } : {}), ...(seed.target.apiVersion ? { apiVersion: seed.target.apiVersion } : {}) },
+      minReplicaCount: 1,
+      maxReplicaCount: 20,
+      triggers: [{ type: 'metrics-api', metadata: { url: `http://prescale.prescale.svc:8080/api/keda/${seed.namespace ?? 'default'}/${seed.target.name}`, valueLocation: 'plannedReplicas', targetValue: '1' } }],
+    },
+  };
+}

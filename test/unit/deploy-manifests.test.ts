@@ -54,6 +54,10 @@ describe('deploy manifests', () => {
       }
     }
     const cluster = grants((find(rbac, 'ClusterRole', 'prescale')!['rules'] as Rule[]));
+    // HPAs and ScaledObjects are only read: Prescale never changes another autoscaler.
+    expect([...cluster].filter((g) => /^(autoscaling\/horizontalpodautoscalers|keda\.sh\/scaledobjects):/.test(g)).sort()).toEqual([
+      'autoscaling/horizontalpodautoscalers:get', 'autoscaling/horizontalpodautoscalers:list', 'keda.sh/scaledobjects:get', 'keda.sh/scaledobjects:list',
+    ]);
     for (const resource of ['deployments', 'statefulsets']) {
       expect(cluster.has(`apps/${resource}:update`)).toBe(false);
       expect(cluster.has(`apps/${resource}:create`)).toBe(false);
@@ -70,6 +74,8 @@ describe('deploy manifests', () => {
       'autoscaling.x-k8s.io/capacitybuffers:get', 'autoscaling.x-k8s.io/capacitybuffers:patch',
       'cluster.x-k8s.io/machinedeployments:get', 'cluster.x-k8s.io/machinedeployments/scale:patch',
       'karpenter.sh/nodepools:get', 'karpenter.sh/nodepools:patch',
+      // src/kube/autoscalers.ts: other writers of replicas, listed, never written.
+      'autoscaling/horizontalpodautoscalers:list', 'keda.sh/scaledobjects:list',
     ];
     expect(needed.filter((n) => !cluster.has(n))).toEqual([]);
     // Leases only in Prescale's namespace, only the verbs leader-election.ts uses.
