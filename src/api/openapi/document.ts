@@ -8,6 +8,8 @@ import { registry } from './registry.js';
 import { z } from './zod.js';
 import '../schemas/targets.js';
 import '../schemas/calendar.js';
+import '../schemas/accuracy.js';
+import '../schemas/what-if.js';
 
 registry.registerPath({
   method: 'get',

@@ -9,30 +9,20 @@
  * - `GET /api/targets/:namespace/:name/what-if/:id` (read scope): `{id, status, progress, result?, error?}`;
  *   404 for an id that is not a run of this target or is long gone.
  *
- * Thin: the service (src/what-if/what-if-service.ts) owns ids, cache and queue. Left out: listing runs.
+ * Thin: the service (src/what-if/what-if-service.ts) owns ids, cache and queue. The app parses the JSON body
+ * and checks scopes on /api (src/api/http-middleware.ts). Left out: listing runs.
  */
-import express, { Router, type Request, type RequestHandler } from 'express';
-import { z } from 'zod';
+import { Router, type Request } from 'express';
 import type { PrescaleConfig } from '../../config/schema.js';
 import { findTarget } from '../../config/targets.js';
-import { WHAT_IF_DAYS } from '../../what-if/what-if.js';
 import type { WhatIfService } from '../../what-if/what-if-service.js';
 import { badRequestFromZod, HttpError } from '../http-error.js';
-
-export const whatIfBodySchema = z
-  .object({
-    days: z.number().int().min(WHAT_IF_DAYS.min).max(WHAT_IF_DAYS.max).default(WHAT_IF_DAYS.default),
-  })
-  .strict();
+import { whatIfBodySchema } from '../schemas/what-if.js';
 
 export interface WhatIfRouteDeps {
   config: PrescaleConfig;
   /** Absent when this process has no Redis queue for it: the routes answer 503. */
   whatIf?: WhatIfService | undefined;
-  /** Guards the POST (requireScope(auth, 'write')); default lets every request through. */
-  requireWrite?: RequestHandler;
-  /** Largest accepted JSON body, bytes (config api.bodyLimitBytes). */
-  bodyLimitBytes?: number;
 }
 
 type TargetParams = { namespace: string; name: string };
@@ -43,11 +33,8 @@ export function whatIfRoutes(deps: WhatIfRouteDeps): Router {
     if (!deps.whatIf) throw new HttpError(503, 'unavailable', 'what-if runs are not available in this process (no job queue configured)');
     return deps.whatIf;
   };
-  const requireWrite: RequestHandler = deps.requireWrite ?? ((_req, _res, next) => next());
 
-  // Parses JSON unless the app did already (body-parser skips a parsed body).
-  const json = express.json({ limit: deps.bodyLimitBytes ?? 65_536 });
-  router.post('/api/targets/:namespace/:name/what-if', requireWrite, json, async (req: Request<TargetParams>, res) => {
+  router.post('/api/targets/:namespace/:name/what-if', async (req: Request<TargetParams>, res) => {
     const target = findTarget(deps.config, `${req.params.namespace}/${req.params.name}`);
     // A missing body (no JSON sent) means all defaults.
     const parsed = whatIfBodySchema.safeParse(req.body ?? {});
@@ -66,14 +53,6 @@ export function whatIfRoutes(deps: WhatIfRouteDeps): Router {
     const status = await service().get(target, req.params.id);
     if (!status) throw new HttpError(404, 'not_found', `no what-if run "${req.params.id}" for ${target.namespace}/${target.name}`, [{ path: 'params.id', message: 'unknown run' }]);
     res.json(status);
-  });
-
-  // Body-parser failures of the POST as the API's error body.
-  router.use((error: unknown, _req: Request, _res: unknown, next: (error?: unknown) => void) => {
-    const type = (error as { type?: string }).type;
-    if (type === 'entity.parse.failed') next(new HttpError(400, 'bad_request', `the body is not valid JSON: ${(error as Error).message}`, [{ path: 'body', message: 'invalid JSON' }]));
-    else if (type === 'entity.too.large') next(new HttpError(413, 'payload_too_large', `the body is larger than ${deps.bodyLimitBytes ?? 65_536} bytes`, [{ path: 'body', message: 'too large' }]));
-    else next(error);
   });
   return router;
 }
