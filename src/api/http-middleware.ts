@@ -73,8 +73,8 @@ export function writeRateLimit(perMinute: number): RequestHandler {
  */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const contentType: RequestHandler = (req, _res, next) => {
-    // req.is() is null without a body, false for a body of another type.
-    if (req.is(JSON_TYPES) === false) {
+    // req.is() is null without a body, false for a body of another type; an empty body is "no body" (400 later).
+    if (req.headers['content-length'] !== '0' && req.is(JSON_TYPES) === false) {
       next(
         new HttpError(415, 'unsupported_media_type', `send the body as application/json, not ${req.headers['content-type'] ?? 'without a content type'}`, [
           { path: 'headers.content-type', message: 'expected application/json' },
