@@ -7,6 +7,8 @@ import type { ClusterActuator, LeadTimeObserver } from '../src/cluster/cluster.j
 import type { CalendarEntry } from '../src/scaling/calendar.js';
 import type { FetchLike } from '../src/scaling/self-healing.js';
 import type { PublishedPlanStore } from '../src/publish/published-plan-store.js';
+import type { EventCounters } from '../src/observability/event-counters.js';
+import type { JobStatsStore } from '../src/observability/job-stats.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 
@@ -49,6 +51,10 @@ export interface JobDeps {
   leadTimes?: LeadTimeObserver;
   /** Where each tick's planned replicas and predicted load are published for the API replicas (external metric, KEDA, /metrics). */
   published?: PublishedPlanStore;
+  /** Shared counters of scaling events (reactive triggers, plans above maxReplicas), read by /metrics. */
+  events?: EventCounters;
+  /** Where workers record job durations and failures, read by /metrics. */
+  jobStats?: JobStatsStore;
   /** HTTP for service checks (default global fetch). */
   fetch?: FetchLike;
   /** Where what-if results go (Redis), and the wall-time budget of one run, ms (default WHAT_IF_BUDGET_MS). */

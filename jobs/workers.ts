@@ -10,6 +10,7 @@ import { trainProcessor } from './processors/train.js';
 import { whatIfProcessor } from './processors/what-if.js';
 import { payloadSchemas, QUEUES, type JobName, type QueueName } from './queues.js';
 import { isRetryable } from '../src/core/errors.js';
+import { recordJobStats } from '../src/observability/job-stats.js';
 
 export interface WorkerOptions {
   connection: ConnectionOptions;
@@ -78,6 +79,7 @@ export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
       concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
     });
     worker.on('error', (error) => deps.logger.error({ queue, err: error }, 'worker error'));
+    if (deps.jobStats) recordJobStats(worker, deps.jobStats, deps.logger);
     worker.on('failed', (job, error) =>
       deps.logger.warn({ queue, job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: error.message }, 'job failed'),
     );

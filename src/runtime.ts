@@ -19,6 +19,8 @@ import { createRedisCalendarStore } from './scaling/redis-calendar-store.js';
 import type { JobDeps } from '../jobs/deps.js';
 import { createRedisPublishedPlanStore, type PublishedPlanStore } from './publish/published-plan-store.js';
 import { createRedisWhatIfCache, type WhatIfCache } from './what-if/what-if-cache.js';
+import { createRedisEventCounters, type EventCounters } from './observability/event-counters.js';
+import { createRedisJobStatsStore, type JobStatsStore } from './observability/job-stats.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -42,6 +44,9 @@ export interface Runtime {
   published: PublishedPlanStore;
   /** Finished what-if runs (the worker writes them, the API answers from them). */
   whatIfCache: WhatIfCache;
+  /** Shared counters for /metrics: scaling events (the plan job) and job durations (every worker). */
+  events: EventCounters;
+  jobStats: JobStatsStore;
   close(): Promise<void>;
 }
 
@@ -60,6 +65,8 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
   const calendar = options.calendar ?? createRedisCalendarStore(redis, { prefix: config.redis.prefix, onInvalid: (id, error) => options.logger.warn({ id, err: (error as Error).message }, 'invalid calendar entry skipped') });
   const published = createRedisPublishedPlanStore(redis, config.redis.prefix);
   const whatIfCache = createRedisWhatIfCache(redis, config.redis.prefix);
+  const events = createRedisEventCounters(redis, config.redis.prefix);
+  const jobStats = createRedisJobStatsStore(redis, config.redis.prefix);
   const horizonSteps = Math.ceil(config.horizon / config.step);
   const deps: JobDeps = {
     config,
@@ -81,6 +88,8 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
     published,
+    events,
+    jobStats,
     whatIf: { cache: whatIfCache },
     ...(options.leadTimes ? { leadTimes: options.leadTimes } : {}),
   };
@@ -92,6 +101,8 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     state,
     published,
     whatIfCache,
+    events,
+    jobStats,
     async close() {
       await store.close();
       await redis.quit().catch(() => redis.disconnect());

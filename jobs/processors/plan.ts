@@ -14,6 +14,7 @@ import { assessActuation, PLANNED_REPLICAS_METRIC } from '../../src/scaling/actu
 import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { autoscalerLookup } from '../autoscaler-lookup.js';
 import { REQUIRED_HISTORY_DAYS } from './train.js';
+import { SCALING_EVENTS, type ScalingEvent } from '../../src/observability/event-counters.js';
 
 export interface PlanResult {
   target: string;
@@ -139,6 +140,11 @@ export function planProcessor(deps: JobDeps) {
     await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
     if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);
+    // Counted once the decision is recorded (a retried tick that failed before this point counts once).
+    const events: ScalingEvent[] = [];
+    if (intervention) events.push(SCALING_EVENTS.reactiveTrigger);
+    if (decision.inputs['alertAboveMax']) events.push(SCALING_EVENTS.forecastAboveMax);
+    if (events.length > 0) await deps.events?.increment(id, events);
     await deps.published?.put({
       target: id,
       at,

@@ -10,6 +10,8 @@ import '../schemas/targets.js';
 import '../schemas/calendar.js';
 import '../schemas/accuracy.js';
 import '../schemas/what-if.js';
+import '../schemas/keda.js';
+import '../schemas/metrics.js';
 
 registry.registerPath({
   method: 'get',
