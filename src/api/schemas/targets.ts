@@ -79,7 +79,8 @@ export const statusSchema = registry.register(
             mode: z.string(),
             workload: z.object({ desiredReplicas: z.number().int(), readyReplicas: z.number().int(), rolloutInProgress: z.boolean() }).passthrough(),
             model: modelInfoSchema.nullable(),
-            lastDecision: scalingDecisionSchema.nullable(),
+            // A union, not .nullable(): zod-to-openapi 7 writes a nullable $ref as allOf [$ref, {type: [object, null]}], which null fails.
+            lastDecision: z.union([scalingDecisionSchema, z.null()]),
           })
           .passthrough(),
       ),
