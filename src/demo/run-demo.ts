@@ -21,6 +21,7 @@ import { readCsvTrace } from '../core/csv-trace.js';
 import { REPO_ROOT, tracePath } from '../core/paths.js';
 import { createRuntime } from '../runtime.js';
 import { startPublishedCache } from '../publish/published-cache.js';
+import { createWhatIfService } from '../what-if/what-if-service.js';
 import { QueueSet } from '../../jobs/queue-set.js';
 import { ReplayScheduler } from '../../jobs/replay-scheduler.js';
 import { scheduleTable } from '../../jobs/schedule-table.js';
@@ -168,7 +169,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   if (options.httpPort > 0) {
     const published = startPublishedCache(runtime.published, { logger });
     stopPublished = () => published.stop();
-    const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, calendar: runtime.calendar, published, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
+    // What-if runs replay the demo's stored load up to the replay clock's now, in the demo's own workers.
+    const whatIf = createWhatIfService({ config, clock, store, cache: runtime.whatIfCache, queue: queues.queueOf('what-if') });
+    const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, calendar: runtime.calendar, published, whatIf, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
     server = createServer(app);
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(options.httpPort, config.http.host, () => resolve()));
     say(`dashboard: http://localhost:${options.httpPort}/ (status JSON at /api/status)`);
