@@ -4,7 +4,6 @@
  * The first process runs without tokens (it must warn that the API is open), the second with a token file
  * config (reads then need the token).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,16 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../../src/core/paths.js';
 import { freePort } from '../support/ports.js';
+import { startService } from '../support/service-process.js';
 
 const PREFIX = `calendar-process-test-${process.pid}-${Date.now()}`;
 const TOKEN = 'process-test-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'prescale-calendar-process-'));
 
-/** Starts `npm start` (all it needs from env), waits for "prescale started"; `stop` sends SIGTERM and waits for exit 0. */
-async function startPrescale(port: number, configFile?: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'main.ts'), ...(configFile ? [`--config=${configFile}`] : [])], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
+/** The service's api role on `port`, against this run's Redis (under PREFIX) and InfluxDB. */
+const startPrescale = (port: number, configFile?: string) =>
+  startService(
+    {
       PRESCALE_ROLES: 'api',
       PRESCALE_INFLUX_URL: inject('influxUrl'),
       PRESCALE_INFLUX_DATABASE: 'calendar_process_test',
@@ -33,25 +31,8 @@ async function startPrescale(port: number, configFile?: string) {
       PRESCALE_EXTERNAL_METRICS_PORT: '0',
       PRESCALE_MODELS_DIR: join(dir, 'models'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('"prescale started"')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`prescale did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    output: () => output,
-    async stop() {
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    },
-  };
-}
+    configFile ? [`--config=${configFile}`] : [],
+  );
 
 afterAll(async () => {
   const redis = new Redis(inject('redisUrl'));
@@ -73,7 +54,7 @@ describe('calendar across a restart of the service process', () => {
     expect(created.status).toBe(201);
     const body = (await created.json()) as { meta: { createdBy: string; revision: number } };
     expect(body.meta).toMatchObject({ createdBy: 'anonymous', revision: 1 });
-    await first.stop();
+    expect(await first.stop()).toBe(0);
 
     // The same config with a token: the second process must not warn, and reads need the token.
     const config = parse(readFileSync(join(REPO_ROOT, 'prescale.yaml'), 'utf8')) as Record<string, unknown>;
@@ -88,7 +69,7 @@ describe('calendar across a restart of the service process', () => {
       expect(back.headers.get('etag')).toBe('"1"');
       expect(await back.json()).toEqual(body);
     } finally {
-      await second.stop();
+      expect(await second.stop()).toBe(0);
     }
   }, 150_000);
 });
