@@ -63,9 +63,10 @@ function describeFailure(method: string, url: string, status: number, body: unkn
         return typeof detail['message'] === 'string' ? [{ path: typeof detail['path'] === 'string' ? detail['path'] : '', message: detail['message'] }] : [];
       })
     : [];
-  const lines = [`${method} ${url} failed with ${status}: ${serverMessage}`];
-  // The message often lists the details already; print them one per line anyway, the form people scan.
-  for (const d of details) lines.push(`  ${d.path || '(request)'}: ${d.message}`);
+  const detailLines = details.map((d) => `${d.path || '(request)'}: ${d.message}`);
+  // A message that only joins the details is said once, as one line per field (the form people scan).
+  const onlyDetails = details.length > 0 && serverMessage === detailLines.join('; ');
+  const lines = [`${method} ${url} failed with ${status}:${onlyDetails ? '' : ` ${serverMessage}`}`, ...detailLines.map((l) => `  ${l}`)];
   const hint = status < 500 ? hintFor(status) : 'the server failed; check its logs and retry';
   if (hint) lines.push(`hint: ${hint}`);
   return { message: lines.join('\n'), details };

@@ -115,7 +115,7 @@ describe('prescale status and forecast', () => {
     expect(badHours.stderr).toContain('--hours: expected a number of hours');
     const unknown = await runPrescale(['forecast', '--target', 'shop/nope', '--server', base]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/GET \/api\/targets\/shop\/nope\/forecast failed with 404: .*unknown target "shop\/nope"/);
+    expect(unknown.stderr).toMatch(/^error: GET \/api\/targets\/shop\/nope\/forecast failed with 404:.*\n {2}target: unknown target "shop\/nope"; configured: shop\/web\n/);
     const badServer = await runPrescale(['status', '--server', 'localhost:8080']);
     expect(badServer.code).toBe(2);
     expect(badServer.stderr).toContain('--server: expected an http:// or https:// URL');
