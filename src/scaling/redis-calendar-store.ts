@@ -94,13 +94,16 @@ export function createRedisCalendarStore(redis: Redis, options: RedisCalendarSto
       return null;
     }
   };
-  const all = async (targetId: string | undefined): Promise<StoredCalendarEntry[]> => {
-    // One MULTI so entries and meta are read from the same moment.
-    const replies = await call('list', () => redis.multi().hgetall(key).hgetall(metaKey).exec());
-    const [entriesReply, metaReply] = (replies ?? []).map(([error, value]) => {
-      if (error) throw new ServiceError('redis', address, `calendar store list failed: ${error.message}`, true, { cause: error });
-      return value as Record<string, string>;
+  /** The replies of a MULTI (one transaction: entries and meta from the same moment), each error a ServiceError. */
+  const transaction = async <T>(what: string, build: (multi: ReturnType<Redis['multi']>) => ReturnType<Redis['multi']>): Promise<T[]> => {
+    const replies = await call(what, () => build(redis.multi()).exec());
+    return (replies ?? []).map(([error, value]) => {
+      if (error) throw new ServiceError('redis', address, `calendar store ${what} failed: ${error.message}`, true, { cause: error });
+      return value as T;
     });
+  };
+  const all = async (targetId: string | undefined): Promise<StoredCalendarEntry[]> => {
+    const [entriesReply, metaReply] = await transaction<Record<string, string>>('list', (m) => m.hgetall(key).hgetall(metaKey));
     const metas = metaReply ?? {};
     const stored: StoredCalendarEntry[] = [];
     for (const [id, raw] of Object.entries(entriesReply ?? {})) {
@@ -117,11 +120,7 @@ export function createRedisCalendarStore(redis: Redis, options: RedisCalendarSto
     listWithMeta: all,
     async get(id) {
       // One MULTI: an entry and a revision from different moments would give a stale body a fresh ETag.
-      const replies = await call('get', () => redis.multi().hget(key, id).hget(metaKey, id).exec());
-      const [raw, meta] = (replies ?? []).map(([error, value]) => {
-        if (error) throw new ServiceError('redis', address, `calendar store get failed: ${error.message}`, true, { cause: error });
-        return value as string | null;
-      });
+      const [raw, meta] = await transaction<string | null>('get', (m) => m.hget(key, id).hget(metaKey, id));
       if (raw === null || raw === undefined) return null;
       const entry = decode(id, raw);
       return entry ? { entry, meta: decodeMeta(meta) } : null;
