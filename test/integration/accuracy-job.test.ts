@@ -17,7 +17,6 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../src/api/create-app.js';
-import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ReplayClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -28,11 +27,11 @@ import { createMemoryPublishedPlanStore } from '../../src/publish/published-plan
 import { createMemoryCalendarStore } from '../../src/scaling/memory-calendar-store.js';
 import { createRedisStateStore } from '../../src/state/state-store.js';
 import type { AccuracyResponse } from '../../src/api/routes/accuracy.js';
-import type { JobDeps } from '../../jobs/deps.js';
 import { QueueSet } from '../../jobs/queue-set.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { startWorkers } from '../../jobs/workers.js';
 import { readTrace } from '../contract/metrics-store.contract.js';
+import { testJobDeps } from '../support/job-deps.js';
 
 const STEP = 300_000;
 const DAY = 86_400_000;
@@ -126,21 +125,7 @@ describe('live accuracy job (real trace, real BullMQ worker and Redis)', () => {
     }
     const clock = new ReplayClock(AT);
     const state = createRedisStateStore(redis, prefix);
-    const deps: JobDeps = {
-      config,
-      clock,
-      logger: silentLogger,
-      store,
-      state,
-      cluster: SimulatedCluster.fromConfig(clock, config),
-      models: { saveVersion: async () => ({ version: 1, promoted: true }), load: async () => null },
-      train: async () => {
-        throw new Error('not used');
-      },
-      calendarEntries: async () => [],
-      collect: async () => [],
-      isLeader: () => true,
-    };
+    const deps = testJobDeps(config, clock, { store, state });
     queues = new QueueSet(redis, prefix);
     workers = startWorkers(deps, { connection: redis, prefix, queues: [QUEUES.forecast] });
     server = createServer(createApp({ config, clock, logger: silentLogger, store, state, cluster: deps.cluster, calendar: createMemoryCalendarStore(), published: startPublishedCache(createMemoryPublishedPlanStore()) }));

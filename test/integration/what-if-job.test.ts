@@ -11,7 +11,6 @@ import type { QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../src/api/create-app.js';
-import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ReplayClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -25,11 +24,11 @@ import type { DemandTrace } from '../../src/simulator/trace.js';
 import { createMemoryStateStore } from '../../src/state/state-store.js';
 import { createRedisWhatIfCache } from '../../src/what-if/what-if-cache.js';
 import { createWhatIfService, type WhatIfStatus } from '../../src/what-if/what-if-service.js';
-import type { JobDeps } from '../../jobs/deps.js';
 import { QueueSet } from '../../jobs/queue-set.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { startWorkers } from '../../jobs/workers.js';
 import { readTrace } from '../contract/metrics-store.contract.js';
+import { testJobDeps } from '../support/job-deps.js';
 
 const STEP = 300_000;
 const DAY = 86_400_000;
@@ -71,23 +70,8 @@ async function startEnv(redis: Redis, prefix: string, budgetMs?: number): Promis
   await store.writePoints(rows.filter((r) => r.time < NOW).map((r) => ({ measurement: 'http_requests', tags: { service: 'web' }, fields: { requests: r.value }, time: r.time })));
   const clock = new ReplayClock(NOW);
   const cache = createRedisWhatIfCache(redis, prefix);
-  const cluster = SimulatedCluster.fromConfig(clock, config);
-  const deps: JobDeps = {
-    config,
-    clock,
-    logger: silentLogger,
-    store,
-    state: createMemoryStateStore(),
-    cluster,
-    models: { saveVersion: async () => ({ version: 1, promoted: true }), load: async () => null },
-    train: async () => {
-      throw new Error('not used');
-    },
-    calendarEntries: async () => [],
-    collect: async () => [],
-    isLeader: () => true,
-    whatIf: { cache, ...(budgetMs !== undefined ? { budgetMs } : {}) },
-  };
+  const deps = testJobDeps(config, clock, { store, state: createMemoryStateStore(), whatIf: { cache, ...(budgetMs !== undefined ? { budgetMs } : {}) } });
+  const cluster = deps.cluster;
   const queues = new QueueSet(redis, prefix);
   const events = (await queues.events())[QUEUES.whatIf];
   const workers: Worker[] = startWorkers(deps, { connection: redis, prefix, queues: [QUEUES.whatIf] });
