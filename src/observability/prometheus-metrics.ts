@@ -5,7 +5,8 @@
  *  - per target, from the in-memory published plans (no I/O): predicted load, planned / desired / ready
  *    replicas, mode, plan and forecast age; actuation from the config;
  *  - per target, slow-changing, from a snapshot kept for `slowTtlMs` and refreshed in the background while
- *    the previous one is served: champion and seasonal-naive backtest MASE (state), active calendar effects;
+ *    the previous one is served: champion and seasonal-naive backtest MASE and live accuracy (state), active
+ *    calendar effects;
  *    per node pool: planned / desired / ready nodes (state and cluster);
  *  - per scrape, a few Redis round trips: scaling event counters (one HGETALL), job duration histograms and
  *    failures (one pipeline), waiting / active / delayed jobs (one getJobCounts per queue, sent together);

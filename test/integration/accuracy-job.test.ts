@@ -2,7 +2,7 @@
  * Live accuracy end to end on a real trace (NASA-HTTP July 1995, requests per 5 minutes): its load in the
  * in-memory metrics store, forecasts written every step as the forecast job would issue them, the accuracy
  * job run by a real BullMQ worker on real Redis into the Redis state store, and the answer read through the
- * HTTP API. The numbers are checked against an independent computation straight from the CSV rows.
+ * HTTP API and /metrics. The numbers are checked against an independent computation straight from the CSV rows.
  *
  * Each issue's forecast (12 steps, starting at the step it is issued in) is seasonal naive y[T - 1 day] with
  * constant 80% / 95% half-widths, except its first step, which is the actual value itself: a synthetic
@@ -30,6 +30,7 @@ import type { AccuracyResponse } from '../../src/api/routes/accuracy.js';
 import { QueueSet } from '../../jobs/queue-set.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { startWorkers } from '../../jobs/workers.js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { readTrace } from '../contract/metrics-store.contract.js';
 import { testJobDeps } from '../support/job-deps.js';
 
@@ -193,6 +194,21 @@ describe('live accuracy job (real trace, real BullMQ worker and Redis)', () => {
       // Same steps, same scale: the naive comparison does not depend on the forecast.
       expect(skewed.windows[name]!.naiveMase).toBeCloseTo(web.windows[name]!.naiveMase!, 12);
     }
+  });
+
+  it('exposes it on /metrics as prescale_live_mase and prescale_live_interval_coverage', async () => {
+    const web = await read('nasa/web');
+    const families = parsePrometheusTextFormat(await (await fetch(`${base}/metrics`)).text());
+    const samples = (name: string) => families.find((f) => f.name === name)?.metrics ?? [];
+    const value = (name: string, labels: Record<string, string>) =>
+      Number(samples(name).find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value);
+    for (const window of ['24h', '7d'] as const) {
+      expect(value('prescale_live_mase', { namespace: 'nasa', target: 'web', window })).toBeCloseTo(web.windows[window]!.mase!, 9);
+      expect(value('prescale_live_interval_coverage', { namespace: 'nasa', target: 'web', level: '80', window })).toBeCloseTo(web.windows[window]!.coverage80!, 9);
+      expect(value('prescale_live_interval_coverage', { namespace: 'nasa', target: 'web', level: '95', window })).toBeCloseTo(web.windows[window]!.coverage95!, 9);
+    }
+    expect(samples('prescale_live_mase')).toHaveLength(4); // two targets, two windows
+    expect(value('prescale_metrics_source_up', { source: 'accuracy' })).toBe(1);
   });
 
   it('keeps the result in Redis where every replica reads it, and 404s an unknown target', async () => {
