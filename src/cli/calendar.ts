@@ -141,6 +141,7 @@ export function registerCalendarCommand(program: Command): void {
       }
       if (typeof next !== 'object' || next === null) throw new CommandError('the edited file holds no entry; nothing was changed', EXIT_BAD_INPUT);
     }
+    if (next['id'] !== undefined && next['id'] !== id) throw new CommandError(`an entry keeps its id ("${id}"); remove it and add a new one to rename it; nothing was changed`, EXIT_BAD_INPUT);
     if (JSON.stringify(next) === JSON.stringify(stored)) {
       if (flags.json) printJson(current.body);
       else process.stdout.write(`no change to ${id}\n`);

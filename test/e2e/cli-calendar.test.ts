@@ -208,6 +208,18 @@ describe('prescale calendar', () => {
     expect(again.stderr).toContain('DELETE /api/calendar/sale failed with 404');
   });
 
+  it('add without an id prints the id the server generated from the title', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'prescale-entry-')), 'entry.json');
+    writeFileSync(file, JSON.stringify({ targets: ['shop/api'], title: 'Cyber Monday', effect: { kind: 'absolute', replicas: 12 }, start: '2026-11-30T00:00', end: '2026-12-01T00:00' }));
+    const result = await cli(['add', '--file', file, '--priority', '3']);
+    expect(result.code).toBe(0);
+    const id = /^created (cyber-monday-[0-9a-f]{8}): absolute 12 for shop\/api, 2026-11-30 00:00–2026-12-01 00:00 UTC, once \(revision 1\)\n$/.exec(result.stdout)?.[1];
+    expect((await calendar().get(id ?? 'none'))?.entry).toMatchObject({ title: 'Cyber Monday', priority: 3 });
+    const renamed = await cli(['edit', id ?? 'none', '--id', 'other']);
+    expect(renamed.code).toBe(2);
+    expect(renamed.stderr).toContain('--id: an entry keeps its id');
+  });
+
   it('takes the token from --token, --token-file or PRESCALE_TOKEN; a missing or read-only token exits 2 saying what to pass', async () => {
     const none = await runPrescale(['calendar', 'list'], { PRESCALE_SERVER: env['PRESCALE_SERVER']! });
     expect(none.code).toBe(2);

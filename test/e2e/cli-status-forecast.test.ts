@@ -131,8 +131,13 @@ describe('prescale status and forecast', () => {
     expect(result.stderr).toBe(`error: cannot reach Prescale at http://127.0.0.1:${port} (ECONNREFUSED): is the service running? Point --server or PRESCALE_SERVER at its HTTP API\n`);
   });
 
-  it('exits 1 when the server fails (5xx), 2 when a token file cannot be read', async () => {
-    const failing = createServer((_req, res) => {
+  it('exits 1 when the server fails (5xx) or is not Prescale, 2 when a token file cannot be read', async () => {
+    const failing = createServer((req, res) => {
+      if (req.url === '/api/status') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>some other service</html>');
+        return;
+      }
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'unavailable', message: 'influxdb at 127.0.0.1:8086: query failed', details: [] }));
     });
@@ -142,6 +147,10 @@ describe('prescale status and forecast', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('failed with 503: influxdb at 127.0.0.1:8086: query failed');
       expect(result.stderr).toContain('hint: the server failed; check its logs and retry');
+      const notPrescale = await runPrescale(['status', '--server', `http://127.0.0.1:${(failing.address() as AddressInfo).port}`]);
+      expect(notPrescale.code).toBe(1);
+      expect(notPrescale.stderr).toContain('expected JSON from http://127.0.0.1:');
+      expect(notPrescale.stderr).toContain('got text/html: is --server the Prescale API?');
     } finally {
       await new Promise<void>((resolve) => failing.close(() => resolve()));
     }
