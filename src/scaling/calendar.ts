@@ -12,6 +12,9 @@
  * adjust the planned replicas; then floors, ceilings and absolutes are bounds taken in order of priority
  * (higher first, ties by entry id), each narrowing the allowed range unless it contradicts the bounds of a
  * higher-precedence entry, in which case it is overridden (and said so).
+ *
+ * Absurd values are refused with the field's path (checkCalendarEntry): replicas above MAX_CALENDAR_REPLICAS,
+ * an occurrence longer than its recurrence period (overlapping occurrences), `until` before the start.
  */
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
