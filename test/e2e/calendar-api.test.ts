@@ -398,6 +398,27 @@ describe('calendar HTTP API (Redis calendar store)', () => {
     }
   });
 
+  it('takes the body limit from api.bodyLimitBytes and protects /healthz with api.protectOperational', async () => {
+    const strictPrefix = `${PREFIX}:strict`;
+    const strict = await start(strictPrefix, { bodyLimitBytes: 2_048, protectOperational: true });
+    try {
+      // 2 KB limit: a 3 KB body is refused (a 200-character title is within the entry's own limits).
+      const big = await call(strict.base, 'POST', '/api/calendar', { body: { ...sale, title: 'x'.repeat(200), exclusions: { dates: Array.from({ length: 200 }, () => '2026-12-25') } } });
+      expect(big.status).toBe(413);
+      expect(big.body).toMatchObject({ error: 'payload_too_large', message: expect.stringContaining('2048 bytes') });
+      expect(await strict.redis.hgetall(`${strictPrefix}:calendar`)).toEqual({});
+      expect((await call(strict.base, 'POST', '/api/calendar', { body: sale })).status).toBe(201);
+
+      const open = await call(strict.base, 'GET', '/healthz', { token: null });
+      expect(open.status).toBe(401);
+      expect(open.body).toMatchObject({ error: 'unauthorized', details: [{ path: 'headers.authorization', message: 'required' }] });
+      expect((await call(strict.base, 'GET', '/healthz', { token: 'reader' })).status).toBe(200);
+      expect((await call(strict.base, 'GET', '/healthz', { token: 'pusher' })).status).toBe(403);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('serves the same entries from a new app instance on the same Redis (a restart)', async () => {
     expect((await api('POST', '/api/calendar', { body: { ...sale, id: 'survivor' } })).status).toBe(201);
     const original = (await api('GET', '/api/calendar/survivor')).body;
