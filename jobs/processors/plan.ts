@@ -142,7 +142,8 @@ export function planProcessor(deps: JobDeps) {
     await deps.store.writeDecisions([decision]);
     // Counted once the decision is recorded (a retried tick that failed before this point counts once).
     const events: ScalingEvent[] = [];
-    if (intervention) events.push(SCALING_EVENTS.reactiveTrigger);
+    // A breach seen and replicas up (the rule may name a later stage, e.g. "max 8 (wanted 15)").
+    if (decision.inputs['breachReplicas'] !== undefined && decision.desiredReplicas > decision.previousReplicas) events.push(SCALING_EVENTS.reactiveTrigger);
     if (decision.inputs['alertAboveMax']) events.push(SCALING_EVENTS.forecastAboveMax);
     if (events.length > 0) await deps.events?.increment(id, events);
     await deps.published?.put({

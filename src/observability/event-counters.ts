@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 
 export const SCALING_EVENTS = {
-  /** The reactive path decided a scale-up above the previous replicas (live load breached the plan). */
+  /** A tick saw a threshold breach (live load, CPU, SLO, the forecast's bound) and raised the replicas. */
   reactiveTrigger: 'reactive_trigger',
   /** The plan wanted more replicas than targets[].maxReplicas (decision input alertAboveMax). */
   forecastAboveMax: 'forecast_above_max',
