@@ -25,7 +25,7 @@ function isFlagError(error: unknown): error is InputError {
 
 export function buildProgram(): Command {
   const program = new Command('prescale')
-    .description('Predictive scaling for Kubernetes: forecasting tools')
+    .description('Predictive scaling for Kubernetes: forecasting tools, and the client of a running Prescale (calendar, status, forecast)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
