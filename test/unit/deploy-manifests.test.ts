@@ -3,10 +3,18 @@
  * still covers every call src/kube makes, an APIService that points at a real Service port, a config that
  * the real schema accepts, and placeholder pods the cluster autoscaler will act on.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import * as core from 'kubernetes-models/v1';
+import * as apps from 'kubernetes-models/apps/v1';
+import * as apiregistration from 'kubernetes-models/apiregistration.k8s.io/v1';
+import * as autoscaling from 'kubernetes-models/autoscaling/v2';
+import * as policy from 'kubernetes-models/policy/v1';
+import * as rbacModels from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
 import { parseConfig } from '../../src/config/load-config.js';
 import { REPO_ROOT } from '../../src/core/paths.js';
 
@@ -141,6 +149,20 @@ describe('deploy manifests', () => {
     const pool = config.nodePools.find((p) => p.driver.type === 'placeholder')!;
     expect(pool.driver).toEqual({ type: 'placeholder', namespace: deployment.metadata.namespace, deployment: deployment.metadata.name });
     expect(spec.template.spec.nodeSelector).toEqual(pool.nodeSelector);
+  });
+
+  it('every manifest in deploy/ and deploy/examples/ passes the Kubernetes v1.33 and KEDA v2.10 schemas (kubernetes-models)', () => {
+    // Structural only (unknown fields and bad names pass); the semantic checks are the tests above and deploy-examples.test.ts.
+    const models: Record<string, Record<string, unknown>> = { v1: core, 'apps/v1': apps, 'apiregistration.k8s.io/v1': apiregistration, 'autoscaling/v2': autoscaling, 'policy/v1': policy, 'rbac.authorization.k8s.io/v1': rbacModels, 'scheduling.k8s.io/v1': scheduling, 'keda.sh/v1alpha1': keda };
+    const files = [...readdirSync(join(REPO_ROOT, 'deploy')).filter((f) => f.endsWith('.yaml')), ...readdirSync(join(REPO_ROOT, 'deploy', 'examples')).map((f) => `examples/${f}`)];
+    expect(files).toEqual(expect.arrayContaining(['examples/keda-scaledobject.yaml', 'examples/hpa-external-metric.yaml']));
+    for (const file of files) {
+      for (const doc of load(file)) {
+        const Model = models[doc.apiVersion]?.[doc.kind] as (new (data: unknown) => { validate(): void }) | undefined;
+        expect(Model, `${file}: no schema for ${doc.apiVersion} ${doc.kind}`).toBeDefined();
+        expect(() => new Model!(doc).validate(), `${file}: ${doc.kind} ${doc.metadata.name}`).not.toThrow();
+      }
+    }
   });
 
   it('the Dockerfile builds on node:20-slim, keeps optional dependencies and runs src/main.ts through tsx', () => {
