@@ -234,7 +234,8 @@ describe('Prometheus /metrics', () => {
     for (const [i, bound] of bounds.entries()) {
       const expected = durations.filter((ms) => bound === '+Inf' || ms / 1000 <= Number(bound)).length;
       expect(Number(series.buckets[bound]), `le=${bound}`).toBe(expected);
-      if (i > 0) expect(Number(series.buckets[bound])).toBeGreaterThanOrEqual(Number(series.buckets[bounds[i - 1]!]));
+      // Cumulative: never fewer than the bucket below (the first has none below it).
+      expect(Number(series.buckets[bound])).toBeGreaterThanOrEqual(i === 0 ? 0 : Number(series.buckets[bounds[i - 1]!]));
     }
     expect(Number(histogramSeries(text, 'prescale_job_duration_seconds', `queue="${QUEUES.ingest}"`).count)).toBe(0);
     expect(family(families, 'prescale_job_duration_seconds').type).toBe('HISTOGRAM');
