@@ -5,7 +5,22 @@
  * An entry is one-off or recurring (daily, weekly on chosen weekdays, monthly on the start's day of month,
  * every `interval` of those), in an IANA time zone: start and end are local wall-clock times, so an
  * occurrence 09:00-17:00 Europe/Paris stays 09:00-17:00 across daylight-saving changes. Exclusions skip
- * occurrences starting on given local dates, or mask periods.
+ * occurrences starting on given local dates, or mask periods. A weekly entry occurs only on its weekdays:
+ * when they leave out the start's weekday, the start date itself has no occurrence (the start gives the
+ * time of day and the first date occurrences may fall on).
+ *
+ * Local times that a daylight-saving change makes ambiguous or nonexistent resolve by RFC 5545's rules
+ * (section 3.3.5), the same whatever day the code runs (`localToMs`; it never asks for the offset "now"):
+ *   - a time that occurs twice (the repeated hour in autumn) means its first occurrence: the earlier instant,
+ *     at the offset before the change (01:30 America/New_York on 2026-11-01 is 05:30Z, EDT);
+ *   - a time that does not occur (the skipped hour in spring) is read at the offset before the gap, i.e.
+ *     shifted forward by the gap's length (02:30 Europe/Paris on 2026-03-29 is 03:30 CEST, 01:30Z). This
+ *     applies to starts, ends and exclusion periods alike;
+ *   - an occurrence whose end, so resolved, is not after its start (02:30-03:00 Europe/Paris on
+ *     2026-03-29: the start moves to 03:30, the end 03:00 exists) keeps its length from its resolved start
+ *     (03:30-04:00 CEST): it never silently vanishes, so it still counts for `count` and still raises
+ *     capacity on that night. Only the spring gap can cause this, and only for occurrences no longer than
+ *     the gap.
  *
  * Effects: floor (at least N replicas), ceiling (at most N), absolute (exactly N), relative (+N replicas
  * and/or +N percent, negative allowed). Precedence, deterministic (see `applyCalendar`): relative effects
@@ -69,16 +84,30 @@ export const calendarEntryObjectSchema = z
     priority: z.number().int().default(0),
     /** IANA time zone the local start and end are in, e.g. "Europe/Paris". */
     timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'expected an IANA time zone like "Europe/Paris"').default('UTC'),
-    /** Local wall-clock start of the (first) occurrence, "2026-11-27T09:00". */
+    /**
+     * Local wall-clock start, "2026-11-27T09:00": the time of day of every occurrence and the first date one
+     * may fall on. It is the first occurrence except for a weekly entry whose weekdays leave out the start's
+     * weekday (the first occurrence is then the next listed weekday). A time repeated by a daylight-saving
+     * change means its first (earlier) instant; a time skipped by one is shifted forward by the gap (RFC 5545).
+     */
     start: localDateTime,
-    /** Local wall-clock end of the (first) occurrence; later occurrences keep the same local times. */
+    /**
+     * Local wall-clock end of the occurrence beginning at `start`; later occurrences keep the same local
+     * times. Resolved like `start`; when the spring gap puts the resolved end at or before the resolved
+     * start (02:30-03:00 on a night the clocks skip 02:00-03:00), the occurrence keeps its length from the
+     * resolved start (03:30-04:00) instead of vanishing.
+     */
     end: localDateTime,
     recurrence: z
       .object({
         frequency: z.enum(['daily', 'weekly', 'monthly']),
         /** Every `interval` days, weeks or months. */
         interval: z.number().int().min(1).max(1_000).default(1),
-        /** Weekly only: ISO weekdays 1 = Monday .. 7 = Sunday; default the start's weekday. */
+        /**
+         * Weekly only: ISO weekdays 1 = Monday .. 7 = Sunday; default the start's weekday. When the list
+         * leaves out the start's weekday, the start date has no occurrence; the series begins on the next
+         * listed weekday (in the start's week, or in the next week of the series).
+         */
         weekdays: z.array(z.number().int().min(1).max(7)).min(1).optional(),
         /** Last local date an occurrence may start on. */
         until: localDate.optional(),
@@ -168,6 +197,8 @@ interface Compiled {
   startTime: { hour: number; minute: number; second: number };
   endDayOffset: number;
   endTime: { hour: number; minute: number; second: number };
+  /** Local end minus local start, ms: the length an occurrence keeps when the spring gap swallows it. */
+  lengthMs: number;
   lastDay: number;
   excludedDays: Set<number>;
   excludedPeriods: Interval[];
@@ -181,9 +212,36 @@ function localParts(iso: string) {
   return { day: epochDay(dt.year, dt.month, dt.day), time: { hour: dt.hour, minute: dt.minute, second: dt.second } };
 }
 
-/** Epoch ms of a local wall-clock time in a zone (a time skipped by DST moves forward, as luxon does). */
+const zones = new Map<string, IANAZone>();
+/** The zone's UTC offset at epoch ms `t`, ms. */
+function offsetMs(zone: string, t: number): number {
+  let z = zones.get(zone);
+  if (!z) zones.set(zone, (z = IANAZone.create(zone)));
+  return z.offset(t) * 60_000;
+}
+
+/**
+ * Epoch ms of a local wall-clock time in a zone, by RFC 5545's rules and never by the offset in force today
+ * (luxon's `DateTime.fromObject` starts from the current offset, so a repeated hour resolved one way in
+ * summer and the other in winter). The instant lies within a day of the same wall time read as UTC, so the
+ * offsets a day either side are the candidates (no zone changes its offset twice within two days):
+ *   - one or two of them fit: take the earliest instant (a repeated time means its first occurrence);
+ *   - none fits, the time falls in a gap: read it at the offset before the gap, i.e. shift it forward by the
+ *     gap's length.
+ */
 function localToMs(day: number, time: { hour: number; minute: number; second: number }, zone: string): number {
-  return DateTime.fromObject({ ...dateOfEpochDay(day), ...time }, { zone }).toMillis();
+  const wall = day * DAY_MS + ((time.hour * 60 + time.minute) * 60 + time.second) * 1000;
+  const before = offsetMs(zone, wall - DAY_MS);
+  const after = offsetMs(zone, wall + DAY_MS);
+  const fits = [before, after].filter((o) => offsetMs(zone, wall - o) === o);
+  if (fits.length > 0) return wall - Math.max(...fits);
+  return wall - before;
+}
+
+/** Epoch ms of a local date-time "2026-03-29T02:30" in a zone, by the same rules as every occurrence (`localToMs`). */
+export function localDateTimeToMs(iso: string, zone: string): number {
+  const { day, time } = localParts(iso);
+  return localToMs(day, time, zone);
 }
 
 function compile(entry: CalendarEntry): Compiled {
@@ -227,6 +285,7 @@ function compile(entry: CalendarEntry): Compiled {
     startTime: start.time,
     endDayOffset: end.day - start.day,
     endTime: end.time,
+    lengthMs: localMs(entry.end) - localMs(entry.start),
     lastDay,
     excludedDays: new Set(entry.exclusions.dates.map((d) => localParts(`${d}T00:00`).day)),
     excludedPeriods: entry.exclusions.periods.map((p) => {
@@ -259,8 +318,10 @@ export function occurrencesBetween(entry: CalendarEntry, fromMs: number, toMs: n
   for (let d = firstDay; d <= lastDay; d++) {
     if (!c.matchesDay(d) || c.excludedDays.has(d)) continue;
     const start = localToMs(d, c.startTime, c.zone);
-    const end = localToMs(d + c.endDayOffset, c.endTime, c.zone);
-    if (end > fromMs && start < toMs && end > start) result.push({ start, end });
+    // Only the spring gap makes the resolved end not after the start: keep the length (see the header).
+    const resolvedEnd = localToMs(d + c.endDayOffset, c.endTime, c.zone);
+    const end = resolvedEnd > start ? resolvedEnd : start + c.lengthMs;
+    if (end > fromMs && start < toMs) result.push({ start, end });
   }
   return result;
 }

@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import type { CalendarFeature } from '../forecasting/forecaster.js';
 import type { ScalingDecision } from '../metrics/metrics-store.js';
-import { activeIntervals, type CalendarEntry } from './calendar.js';
+import { activeIntervals, localDateTimeToMs, type CalendarEntry } from './calendar.js';
 
 /** One time the reactive path raised replicas above the plan. */
 export interface ReactiveIntervention {
@@ -169,8 +169,8 @@ export function learnedFeature(suggestions: readonly SuggestedFloor[], target: s
 
 /** Whether a suggested floor is already covered by an entry people wrote (same target, active over its next slot). */
 export function alreadyCovered(suggestion: SuggestedFloor, entries: readonly CalendarEntry[]): boolean {
-  const start = DateTime.fromISO(suggestion.entry.start, { zone: suggestion.entry.timeZone }).toMillis();
-  const end = DateTime.fromISO(suggestion.entry.end, { zone: suggestion.entry.timeZone }).toMillis();
+  const start = localDateTimeToMs(suggestion.entry.start, suggestion.entry.timeZone);
+  const end = localDateTimeToMs(suggestion.entry.end, suggestion.entry.timeZone);
   return entries.some(
     (e) =>
       !e.id.startsWith('learned:') &&
