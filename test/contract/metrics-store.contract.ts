@@ -5,7 +5,7 @@
  * Round trip, downsampling and large writes use a real trace (NASA-HTTP July 1995, requests per 5 minutes, see
  * data/traces/README.md); gaps and bad input use small synthetic series, named as such.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { tracePath } from '../../src/core/paths.js';
@@ -16,8 +16,7 @@ const STEP = 5 * MIN;
 
 /** The real trace's rows as (epoch ms, value). */
 export function readTrace(file: string): { time: number; value: number }[] {
-  const path = existsSync(tracePath(file)) ? tracePath(file) : `/work/shared/data/${file}`;
-  return readFileSync(path, 'utf8')
+  return readFileSync(tracePath(file), 'utf8')
     .trim()
     .split('\n')
     .slice(1)
@@ -244,6 +243,12 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
             expect(points.map((p) => ({ time: p.time, issuedAt: p.issuedAt, mean: p.mean, model: p.model })), `lead ${lead}`).toEqual(want);
             expect(points.map((p) => [p.lo80, p.hi95]), `lead ${lead}`).toEqual(want.map((w) => [w.mean - 10, w.mean + 20]));
           }
+          // A window keeps only issues 90..120 s old: the one 2 minutes before each point (none for t0 + 15 min,
+          // where issuing had stopped); with a 20 s window nothing qualifies.
+          const windowed = await store.readForecastAsIssued({ target: 'shop/web', from: t0, to: t0 + 20 * MIN, leadMs: 90_000, windowMs: 30_000, stepMs: STEP });
+          expect(windowed.map((p) => [p.time, p.issuedAt])).toEqual([0, 1, 2].map((k) => [t0 + k * STEP, t0 + k * STEP - 2 * MIN]));
+          const narrow = await store.readForecastAsIssued({ target: 'shop/web', from: t0, to: t0 + 20 * MIN, leadMs: 90_000, windowMs: 20_000, stepMs: STEP });
+          expect(narrow).toEqual([]);
           // The latest-issue read is hindsight: for t0 + 15 min it holds the forecast issued 1 minute before.
           const latest = await store.readForecast('shop/web', t0 + 15 * MIN, t0 + 15 * MIN + 1);
           expect(latest.map((p) => p.issuedAt)).toEqual([t0 + 10 * MIN]);

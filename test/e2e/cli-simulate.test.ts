@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'prescale-simulate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const source = existsSync(tracePath('nasa_http_jul1995_5min.csv')) ? tracePath('nasa_http_jul1995_5min.csv') : '/work/shared/data/nasa_http_jul1995_5min.csv';
+const source = tracePath('nasa_http_jul1995_5min.csv');
 const ROWS = 288; // one day
 const series = join(dir, 'nasa-day1.csv');
 writeFileSync(series, readFileSync(source, 'utf8').trim().split('\n').slice(0, ROWS + 1).join('\n') + '\n');

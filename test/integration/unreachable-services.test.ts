@@ -1,4 +1,6 @@
 /** Redis or InfluxDB down: a clear error that names the address and says a retry may help. */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ReplayClock } from '../../src/core/clock.js';
@@ -26,7 +28,7 @@ describe('unreachable services', () => {
     const port = await closedPort();
     const config = parseConfig({ influx: { url: `http://127.0.0.1:${port}` }, redis: { url: inject('redisUrl') }, targets: [{ name: 'web', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 10, maxReplicas: 5 }] }, {});
     const clock = new ReplayClock(0);
-    const error = await createRuntime(config, { clock, logger: silentLogger, cluster: SimulatedCluster.fromConfig(clock, config), modelsDir: '/tmp/prescale-unused' }).catch((e: unknown) => e);
+    const error = await createRuntime(config, { clock, logger: silentLogger, cluster: SimulatedCluster.fromConfig(clock, config), modelsDir: join(tmpdir(), 'prescale-unused') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceError);
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
     expect((error as ServiceError).retryable).toBe(true);

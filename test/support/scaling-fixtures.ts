@@ -2,7 +2,6 @@
  * Fixtures for the scaling-engine tests: targets through the real config schema, forecasts (synthetic flat
  * ones for edge cases; seasonal-naive ones built from real traces), and a baseline TickInput.
  */
-import { existsSync } from 'node:fs';
 import { targetSchema, nodePoolSchema, type TargetConfig, type NodePoolConfig } from '../../src/config/schema.js';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
@@ -42,10 +41,9 @@ export function syntheticForecast(startMs: number, stepMs: number, n: number, me
   };
 }
 
-/** A bundled real trace (data/traces, else the shared data folder). */
+/** A bundled real trace (data/traces, in the repository). */
 export function loadTrace(file: string): RegularSeries {
-  const bundled = tracePath(file);
-  return readCsvTrace(existsSync(bundled) ? bundled : `/work/shared/data/${file}`).series;
+  return readCsvTrace(tracePath(file)).series;
 }
 
 /**

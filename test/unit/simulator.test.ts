@@ -3,7 +3,7 @@
  * behaves like the HPA while it learns, the forecasts never see the future, and the scores are exactly what
  * the rows say.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { tracePath } from '../../src/core/paths.js';
@@ -15,8 +15,7 @@ import { demandAt, maxDemandOver, parseTrace } from '../../src/simulator/trace.j
 const MIN = 60_000;
 
 function realTraceText(file: string): string {
-  const path = existsSync(tracePath(file)) ? tracePath(file) : `/work/shared/data/${file}`;
-  return readFileSync(path, 'utf8');
+  return readFileSync(tracePath(file), 'utf8');
 }
 
 /** The first `rows` rows of a real trace (NAB AWS ELB request count, 5-minute steps). */
