@@ -14,7 +14,8 @@ import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { CalendarStore } from '../scaling/calendar-store.js';
 import type { PublishedCache } from '../publish/published-cache.js';
-import { statusPage } from './status-page.js';
+import { dashboardPageRoutes, warmDashboardBundle } from './routes/dashboard-page.js';
+import { dashboardDataRoutes } from './routes/dashboard-data.js';
 import type { WhatIfService } from '../what-if/what-if-service.js';
 import { accuracyRoutes } from './routes/accuracy.js';
 import { whatIfRoutes } from './routes/what-if.js';
@@ -119,9 +120,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ target: targetId(target), decisions: await deps.store.readDecisions(targetId(target), from, to) });
   });
 
-  app.get('/', (_req, res) => {
-    res.type('html').send(statusPage());
-  });
+  // The dashboard at / (its browser code is bundled once, started here) and the reads it needs.
+  warmDashboardBundle();
+  app.use(dashboardPageRoutes());
+  app.use(dashboardDataRoutes(deps));
 
   app.use(accuracyRoutes(deps));
   app.use(whatIfRoutes({ config: deps.config, whatIf: deps.whatIf }));

@@ -20,6 +20,7 @@ import { createFileLogger } from '../core/logger.js';
 import { readCsvTrace } from '../core/csv-trace.js';
 import { REPO_ROOT, tracePath } from '../core/paths.js';
 import { createRuntime } from '../runtime.js';
+import type { MetricPoint } from '../metrics/metrics-store.js';
 import { startPublishedCache } from '../publish/published-cache.js';
 import { createWhatIfService } from '../what-if/what-if-service.js';
 import { QueueSet } from '../../jobs/queue-set.js';
@@ -44,6 +45,11 @@ export interface DemoOptions {
   /** Where JSON logs go (the console shows progress and the summary). */
   logFile: string;
   quiet?: boolean;
+  /**
+   * Awaited after the replay and the comparison, while the HTTP server still serves the dashboard (the
+   * interactive demo waits for Ctrl-C here; the dashboard's browser test drives the page here).
+   */
+  afterReplay?: (summary: DemoSummary, dashboardUrl: string | null) => Promise<void>;
   /** Environment for config overrides (addresses). Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -146,12 +152,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     cluster,
     modelsDir,
     // The live load is the trace as it unfolds: the collect job writes the step the clock is in.
-    collect: async (at) => {
+    collect: async (at): Promise<MetricPoint[]> => {
       const bucket = Math.floor(at / stepMs) * stepMs;
       const workload = cluster.inspectWorkload({ namespace: target.namespace, name: target.name, kind: target.kind });
       return [
         { measurement: target.load.measurement, tags: target.load.tags, fields: { [target.load.field]: demandAt(at) }, time: bucket },
         { measurement: 'prescale_cluster', tags: { target: id }, fields: { desired_replicas: workload.desiredReplicas, ready_replicas: workload.readyReplicas }, time: at },
+        // The pool's nodes too: the dashboard draws planned (decisions) against Ready nodes.
+        ...(pool ? [{ measurement: 'prescale_cluster', tags: { pool: pool.name }, fields: { desired_nodes: cluster.inspectNodePool(pool.name).desiredNodes, ready_nodes: cluster.inspectNodePool(pool.name).readyNodes }, time: at }] : []),
       ];
     },
   });
@@ -164,6 +172,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await replay.ready();
 
   let server: Server | undefined;
+  let dashboardUrl: string | null = null;
   let stopPublished = (): void => undefined;
   let replayFraction = 0;
   if (options.httpPort > 0) {
@@ -174,7 +183,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, calendar: runtime.calendar, published, whatIf, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
     server = createServer(app);
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(options.httpPort, config.http.host, () => resolve()));
-    say(`dashboard: http://localhost:${options.httpPort}/ (status JSON at /api/status)`);
+    dashboardUrl = `http://localhost:${options.httpPort}/`;
+    say(`dashboard: ${dashboardUrl} (status JSON at /api/status)`);
   }
 
   try {
@@ -223,7 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       fromMs: replayStart,
       toMs: replayEnd,
     });
-    return {
+    const summary: DemoSummary = {
       window: { from: new Date(replayStart).toISOString(), to: new Date(replayEnd).toISOString() },
       prescale: summarize('prescale', rows),
       reactiveOnly: summarize('hpa', hpa.rows),
@@ -231,6 +241,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       seconds: (Date.now() - started) / 1000,
       decisions: byMode,
     };
+    await options.afterReplay?.(summary, dashboardUrl);
+    return summary;
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await replay.close();
@@ -253,9 +265,21 @@ function printSummary(summary: DemoSummary): void {
   console.log(`decisions by mode: ${Object.entries(summary.decisions).map(([m, n]) => `${m} ${n}`).join(', ')}`);
 }
 
+function printDashboardHints(url: string, target: string | null): void {
+  const page = target ? `${url}#/target/${target}?range=3d` : url;
+  console.log(`\nThe dashboard keeps serving the replayed data: ${page}`);
+  console.log('  - Load: the black actual line against the forecast as issued one pod lead earlier (blue, with 80/95% bands) and the latest forecast ahead (orange).');
+  console.log('  - Capacity: planned, desired and Ready replicas against what the load needed; red spans were under-provisioned; click a dot for the rule and reason.');
+  console.log('  - Nodes, the decision table (filter by mode, rule, applied), the calendar form, the model and its live accuracy.');
+  console.log('Press Ctrl-C to stop.');
+}
+
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
 if (isMain) {
   const env = process.env;
+  // At a terminal the demo keeps the dashboard up after the replay until Ctrl-C; `--exit`, tests and CI end as before.
+  const interactive = process.stdout.isTTY === true && !process.argv.includes('--exit');
+  let printed = false;
   runDemo({
     configFile: env['PRESCALE_CONFIG'] ?? join(REPO_ROOT, 'prescale.yaml'),
     trace: env['PRESCALE_DEMO_TRACE'] ?? tracePath('nasa_http_jul1995_5min.csv'),
@@ -263,9 +287,20 @@ if (isMain) {
     replayDays: Number(env['PRESCALE_DEMO_REPLAY_DAYS'] ?? 2),
     httpPort: Number(env['PRESCALE_HTTP_PORT'] ?? 8080),
     logFile: join(REPO_ROOT, '.prescale', 'demo.log'),
+    ...(interactive
+      ? {
+          afterReplay: async (summary: DemoSummary, url: string | null) => {
+            printSummary(summary);
+            printed = true;
+            if (!url) return;
+            printDashboardHints(url, env['PRESCALE_CONFIG'] ? null : 'shop/web');
+            await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          },
+        }
+      : {}),
   })
     .then((summary) => {
-      printSummary(summary);
+      if (!printed) printSummary(summary);
       process.exit(0);
     })
     .catch((error: unknown) => {

@@ -72,19 +72,20 @@ export function forecastHistoryPoints(f: StoredForecast): Point[] {
   return points;
 }
 
-/** The age buckets that can hold a point issued at least `leadMs` earlier. */
-export function asIssuedBuckets(leadMs: number): number[] {
+/** The age buckets that can hold a point issued from `leadMs` to `leadMs + windowMs` earlier. */
+export function asIssuedBuckets(leadMs: number, windowMs: number = FORECAST_HISTORY.maxAgeMs): number[] {
   const buckets: number[] = [];
-  for (let b = ageBucket(leadMs); b * FORECAST_HISTORY.bucketMs < FORECAST_HISTORY.maxAgeMs; b++) buckets.push(b);
+  const last = Math.min(ageBucket(FORECAST_HISTORY.maxAgeMs - 1), ageBucket(leadMs + windowMs));
+  for (let b = ageBucket(leadMs); b <= last; b++) buckets.push(b);
   return buckets;
 }
 
-/** Per timestamp, the row of the youngest issue at least `leadMs` old (rows carry `age_ms`), time ordered. */
-export function pickAsIssued(rows: readonly StoredRow[], leadMs: number): ForecastPoint[] {
+/** Per timestamp, the row of the youngest issue from `leadMs` to `leadMs + windowMs` old (rows carry `age_ms`), time ordered. */
+export function pickAsIssued(rows: readonly StoredRow[], leadMs: number, windowMs = Number.POSITIVE_INFINITY): ForecastPoint[] {
   const best = new Map<EpochMs, { age: number; row: StoredRow }>();
   for (const row of rows) {
     const age = num(row['age_ms']);
-    if (age === undefined || age < leadMs) continue;
+    if (age === undefined || age < leadMs || age > leadMs + windowMs) continue;
     const held = best.get(row.time);
     if (!held || age < held.age) best.set(row.time, { age, row });
   }

@@ -250,14 +250,15 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
       // row's other fields), over the age buckets that can hold one, so 7 days come back as one row per step.
       const where = [
         `"target" = ${quoteString(q.target)}`,
-        `"age" =~ /^(${asIssuedBuckets(q.leadMs).join('|')})$/`,
+        `"age" =~ /^(${asIssuedBuckets(q.leadMs, q.windowMs).join('|')})$/`,
         `"age_ms" >= ${Math.round(q.leadMs)}`,
+        ...(q.windowMs !== undefined ? [`"age_ms" <= ${Math.round(q.leadMs + q.windowMs)}`] : []),
         ...timeConditions(q.from, q.to),
       ];
       const [result] = await query(
         `SELECT min("age_ms") AS "age_ms", "mean", "lo80", "hi80", "lo95", "hi95", "issued_at", "model" FROM ${from(MEASUREMENTS.forecastHistory)} WHERE ${where.join(' AND ')} GROUP BY time(${Math.round(q.stepMs)}ms) fill(none)`,
       );
-      return pickAsIssued(result ? rowsOf(result) : [], q.leadMs);
+      return pickAsIssued(result ? rowsOf(result) : [], q.leadMs, q.windowMs);
     },
 
     async writeDecisions(decisions: ScalingDecision[]) {

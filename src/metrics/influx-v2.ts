@@ -209,13 +209,13 @@ export function createInfluxV2Store(options: InfluxV2StoreOptions): MetricsStore
     async readForecastAsIssued(q: AsIssuedQuery): Promise<ForecastPoint[]> {
       validateAsIssuedQuery(q);
       // The age buckets that can qualify, pivoted to rows; the youngest qualifying issue per timestamp is picked here.
-      const buckets = asIssuedBuckets(q.leadMs).map((b) => `r.age == "${b}"`).join(' or ');
+      const buckets = asIssuedBuckets(q.leadMs, q.windowMs).map((b) => `r.age == "${b}"`).join(' or ');
       const flux = `${from(q.from, q.to)}
   |> ${fluxFilter(MEASUREMENTS.forecastHistory, undefined, { target: q.target })}
   |> filter(fn: (r) => ${buckets})
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> filter(fn: (r) => r.age_ms >= ${fluxFloat(q.leadMs)})`;
-      return pickAsIssued(await rows(flux), q.leadMs);
+      return pickAsIssued(await rows(flux), q.leadMs, q.windowMs);
     },
 
     async writeDecisions(decisions: ScalingDecision[]) {

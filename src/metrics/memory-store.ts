@@ -135,7 +135,8 @@ export function createMemoryStore(): MetricsStore {
         if (time < q.from || time >= q.to) continue;
         let best: ForecastPoint | undefined;
         for (const point of buckets.values()) {
-          if (time - point.issuedAt >= q.leadMs && (!best || point.issuedAt > best.issuedAt)) best = point;
+          const age = time - point.issuedAt;
+          if (age >= q.leadMs && age <= q.leadMs + (q.windowMs ?? Infinity) && (!best || point.issuedAt > best.issuedAt)) best = point;
         }
         if (best) points.push({ ...best });
       }

@@ -92,6 +92,11 @@ export interface AsIssuedQuery {
   leadMs: number;
   /** The forecasts' grid step, ms (forecast points lie on it). */
   stepMs: number;
+  /**
+   * Only issues at most `leadMs + windowMs` before the point count (a few forecast periods: a forecast that old
+   * was not what the plan used). Default: all the history keeps. Smaller is faster on InfluxDB.
+   */
+  windowMs?: number;
 }
 
 /**

@@ -76,6 +76,7 @@ export function validateAsIssuedQuery(query: AsIssuedQuery): void {
   if (!(query.to > query.from)) throw new InputError(`expected from (${query.from}) before to (${query.to})`, 'query.to');
   if (!(query.leadMs >= 0 && query.leadMs < FORECAST_HISTORY.maxAgeMs)) throw new InputError(`expected a lead from 0 to ${FORECAST_HISTORY.maxAgeMs} ms (forecast history kept), got ${query.leadMs}`, 'query.leadMs');
   if (!(query.stepMs > 0) || !Number.isFinite(query.stepMs)) throw new InputError(`expected a positive step in ms, got ${query.stepMs}`, 'query.stepMs');
+  if (query.windowMs !== undefined && !(query.windowMs >= 0 && Number.isFinite(query.windowMs))) throw new InputError(`expected a window of 0 ms or more, got ${query.windowMs}`, 'query.windowMs');
 }
 
 export function validateForecast(forecast: StoredForecast): void {
