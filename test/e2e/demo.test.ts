@@ -24,6 +24,8 @@ describe('npm run demo (shortened replay)', () => {
     expect(summary.window).toEqual({ from: '1995-07-05T00:00:00.000Z', to: '1995-07-05T03:00:00.000Z' });
     expect(summary.prescale.minutes).toBe(180);
     expect(summary.reactiveOnly.minutes).toBe(180);
+    // The point of Prescale: fewer minutes with demand above Ready capacity than the reactive HPA (measured: 0 and 24).
+    expect(summary.prescale.underProvisionedMinutes).toBeLessThan(summary.reactiveOnly.underProvisionedMinutes);
     // collect, reactive and forecast every minute, plan and pool every 15 s, one train, live accuracy every 5 minutes.
     expect(summary.jobs).toBe(181 + 181 + 181 + 721 + 721 + 1 + 37);
     const decisions = Object.values(summary.decisions).reduce((a, b) => a + b, 0);
