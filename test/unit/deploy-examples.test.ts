@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createApp } from '../../src/api/create-app.js';
 import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
@@ -29,6 +29,7 @@ import { createMemoryPublishedPlanStore } from '../../src/publish/published-plan
 import { createMemoryCalendarStore } from '../../src/scaling/memory-calendar-store.js';
 import { createMemoryStateStore } from '../../src/state/state-store.js';
 import { kedaMetricValue } from '../support/gjson-path.js';
+import { kustomize } from '../support/kustomize.js';
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown>; [key: string]: unknown };
 
@@ -36,7 +37,11 @@ function load(file: string): Doc[] {
   return parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy', file), 'utf8')).map((d) => d.toJS() as Doc);
 }
 
-const deployment = load('deployment.yaml');
+/** The ha overlay as kubectl renders it: its api Service and its config are what the examples point at. */
+let deployment: Doc[] = [];
+beforeAll(async () => {
+  deployment = (await kustomize('overlays/ha')) as Doc[];
+}, 60_000);
 const keda = load('examples/keda-scaledobject.yaml');
 const hpa = load('examples/hpa-external-metric.yaml');
 const one = (docs: Doc[], kind: string) => {
@@ -47,7 +52,7 @@ const one = (docs: Doc[], kind: string) => {
 
 /** The ConfigMap's config, with changes a deployment of the example makes (actuation, the KEDA token). */
 function clusterConfig(changes: (raw: { targets: Record<string, unknown>[] } & Record<string, unknown>) => void = () => {}): PrescaleConfig {
-  const configMap = deployment.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'prescale-config')!;
+  const configMap = deployment.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('prescale-config-'))!;
   const raw = parseAllDocuments((configMap['data'] as Record<string, string>)['prescale.yaml']!)[0]!.toJS() as { targets: Record<string, unknown>[] } & Record<string, unknown>;
   changes(raw);
   return parseConfig(raw, {});
