@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dashboard [-- --memory] [-- --runs 20] [-- --keep]`
+ * `npm run bench:dashboard [-- --memory] [-- --runs 20] [-- --profile] [-- --keep]`
  *
  * Seven days of 5-minute data for one target (2,016 points in each series: load from the NASA-HTTP trace,
  * forecasts issued every step with bands, desired and Ready replicas, Ready and desired nodes, a decision per
@@ -8,7 +8,7 @@
  *  1. the data route for the 7-day window, `--runs` times: p50 / p95 / max in ms (target p95 <= 100 ms);
  *  2. the target page at range=7d in headless Chromium, `--runs` times: from navigation to the charts drawn
  *     (target <= 1 s), and the number of points the actual-load line drew.
- * Not a timed test: numbers depend on the machine. `--keep` leaves the server up for a look in a browser.
+ * `--profile` times each store read of the route alone. Not a timed test: numbers depend on the machine. `--keep` leaves the server up for a look in a browser.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     const from7 = now - 7 * DAY;
     const reads: [string, () => Promise<unknown>][] = [
       ['load series', () => store.readSeries({ measurement: 'http_requests', field: 'requests', tags: { service: 'web' }, from: from7, to: now, stepMs: STEP, gap: 'null' })],
-      ['forecast as issued', () => store.readForecastAsIssued({ target: TARGET, from: from7, to: now, leadMs: 90_000, stepMs: STEP })],
+      ['forecast as issued', () => store.readForecastAsIssued({ target: TARGET, from: from7, to: now, leadMs: 90_000, stepMs: STEP, windowMs: 600_000 })],
       ['forecast ahead', () => store.readForecast(TARGET, now, now + DAY)],
       ['ready replicas', () => store.readSeries({ measurement: 'prescale_cluster', field: 'ready_replicas', tags: { target: TARGET }, from: from7, to: now, stepMs: STEP, aggregate: 'min', gap: 'previous' })],
       ['decisions (changes)', () => store.readDecisions(TARGET, from7, now + DAY, { changesOnly: true })],
@@ -171,7 +171,6 @@ async function main(): Promise<void> {
     await page.goto(`${base}#/target/shop/web?range=7d`);
     await page.waitForFunction(() => Number(document.body.dataset['loaded'] ?? 0) >= 1, undefined, { timeout: 30_000 });
     pageMs.push(performance.now() - t);
-    if (process.env["DEBUG_DASH"]) { const c = await page.content(); console.log([...c.matchAll(/<g aria-label="([^"]+)"/g)].map((m) => m[1]).join(", ")); }
     drawn = ((await page.locator('#load-chart g[aria-label="actual load"] path').getAttribute('d')) ?? '').match(/[ML]/g)?.length ?? 0;
     await page.close();
   }

@@ -105,7 +105,7 @@ describe('dashboard (Chromium, demo replay on real Redis and InfluxDB)', () => {
     expect(nonNull(d.load.values)).toBeGreaterThan(250);
     expect(await page.locator('#load-chart g[aria-label="actual load"] path').getAttribute('d').then(pathPoints)).toBe(nonNull(d.load.values));
     // The replay ran 6 hours with forecasts every minute: the as-issued line covers most of them.
-    expect(d.forecastAsIssued.time.length).toBeGreaterThan(60);
+    expect(d.forecastAsIssued.time.length, `lead ${d.leadMs} ms, ahead ${d.forecastAhead.time.length}, now ${d.now}`).toBeGreaterThan(60);
     expect(await page.locator('#load-chart g[aria-label="forecast as issued"] path').getAttribute('d').then(pathPoints)).toBe(d.forecastAsIssued.time.length);
     expect(d.forecastAsIssued.issuedAt.every((issued, i) => issued <= d.forecastAsIssued.time[i]! - d.leadMs)).toBe(true);
     expect(d.forecastAhead.time.length).toBeGreaterThan(0);
