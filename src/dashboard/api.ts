@@ -10,8 +10,9 @@ import type { AccuracyResponse } from '../api/routes/accuracy.js';
 import type { LiveAccuracyWindow } from '../accuracy/live-accuracy.js';
 import type { GridSeries, ScalingDecision } from '../metrics/metrics-store.js';
 import type { WhatIfStatus } from '../what-if/what-if-service.js';
+import type { ModelInfo } from '../state/state-store.js';
 
-export type { ForecastColumns, GridSeries, ScalingDecision, Span };
+export type { ForecastColumns, GridSeries, ModelInfo, ScalingDecision, Span };
 
 export interface TargetData {
   target: string;
@@ -61,20 +62,6 @@ export interface Overview {
   to: number;
   targets: OverviewTarget[];
   nodePools: { name: string; desiredNodes: number; readyNodes: number; pendingPods: number; minNodes: number; maxNodes: number; lastDecision: ScalingDecision | null }[];
-}
-
-export interface ModelInfo {
-  kind: string;
-  description: string;
-  version: number;
-  trainedAt: number;
-  trainedUntil: number;
-  scores: Record<string, Record<string, number>>;
-  backtestMase?: number;
-  naiveMase?: number;
-  historyDays: number;
-  requiredHistoryDays: number;
-  notes: string[];
 }
 
 export interface Status {
