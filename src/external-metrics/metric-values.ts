@@ -49,6 +49,8 @@ export interface MetricTarget {
   kind: string;
   /** Planning quantile in percent. */
   quantile: number;
+  /** Plan and record only: its planned replicas are not served (serving them is how an HPA applies them). */
+  forecastOnly?: boolean;
 }
 
 export interface MetricValuesContext {
@@ -94,6 +96,7 @@ function problem(candidate: Candidate, plan: PublishedPlan | undefined, context:
   const id = `${candidate.target.namespace}/${candidate.target.name}`;
   if (!plan) return `no plan published yet for ${id} (Prescale plans every target each plan period; check the worker and scheduler roles)`;
   const age = context.now - plan.at;
+  if (!candidate.horizon && candidate.target.forecastOnly) return `${id} is forecast-only: its plan is recorded, not published (set forecastOnly: false to let the HPA apply it)`;
   if (age > context.staleAfterMs) return `the plan for ${id} is ${Math.round(age / 1000)} s old (served up to ${Math.round(context.staleAfterMs / 1000)} s): the planner has stopped publishing`;
   if (candidate.horizon) {
     const load = candidate.horizon === 'now' ? plan.predictedNow : plan.predictedAhead;

@@ -210,6 +210,6 @@ export async function startExternalMetricsServer(options: ExternalMetricsServerO
 }
 
 /** The targets the API serves, from the config. */
-export function metricTargets(targets: readonly { namespace: string; name: string; kind: string; quantile: number }[]): MetricTarget[] {
-  return targets.map(({ namespace, name, kind, quantile }) => ({ namespace, name, kind, quantile }));
+export function metricTargets(targets: readonly { namespace: string; name: string; kind: string; quantile: number; forecastOnly?: boolean }[]): MetricTarget[] {
+  return targets.map(({ namespace, name, kind, quantile, forecastOnly }) => ({ namespace, name, kind, quantile, ...(forecastOnly ? { forecastOnly } : {}) }));
 }

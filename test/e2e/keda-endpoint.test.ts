@@ -57,7 +57,7 @@ describe('KEDA metrics-api endpoint', () => {
   const target = (name: string) => ({ name, namespace: 'shop', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 120, maxReplicas: 40, actuation: 'keda' });
 
   async function start(extra: Record<string, unknown>): Promise<string> {
-    const config = parseConfig({ targets: [target('web'), target('api'), target('old')], ...extra }, {});
+    const config = parseConfig({ targets: [target('web'), target('api'), target('old'), { ...target('dry'), forecastOnly: true }], ...extra }, {});
     const clock = new ReplayClock(T0);
     const cache = startPublishedCache(createRedisPublishedPlanStore(redis, prefix), { refreshMs: 60_000 });
     await cache.refresh();
@@ -85,6 +85,7 @@ describe('KEDA metrics-api endpoint', () => {
     await plans.put(plan('shop/web'));
     // Ten minutes old: far beyond three plan periods (45 s).
     await plans.put(plan('shop/old', { at: T0 - 600_000 }));
+    await plans.put(plan('shop/dry'));
     base = await start({
       api: {
         tokens: [
@@ -186,6 +187,9 @@ describe('KEDA metrics-api endpoint', () => {
     const stale = await get('/api/keda/shop/old', READ_TOKEN);
     expect(stale.status).toBe(503);
     expect(((await stale.json()) as { message: string }).message).toMatch(/the plan for shop\/old is 600 s old \(served up to 45 s\)/);
+    const dry = await get('/api/keda/shop/dry', READ_TOKEN);
+    expect(dry.status).toBe(503);
+    expect(((await dry.json()) as { message: string }).message).toContain('shop/dry is forecast-only');
     // Reads change nothing stored, and the cache still holds both plans.
     expect(await redis.hgetall(`${prefix}:published`)).toEqual(before);
     expect(published.get('shop/old')?.at).toBe(T0 - 600_000);

@@ -167,6 +167,14 @@ describe('externalMetricValues', () => {
     expect(statusOf(() => values('prescale-predicted-load', 'target=web', { plans: noForecast })).message).toContain('no forecast covers shop/web one pod lead ahead');
   });
 
+  it('does not serve the planned replicas of a forecast-only target (serving them is applying them), but its forecast', () => {
+    const targets = context().targets.map((t) => (t.name === 'web' ? { ...t, forecastOnly: true } : t));
+    const refused = statusOf(() => values('prescale-planned-replicas', 'target=web', { targets }));
+    expect(refused).toMatchObject({ reason: 'ServiceUnavailable', code: 503 });
+    expect(refused.message).toContain('shop/web is forecast-only');
+    expect(values('prescale-predicted-load', 'target=web', { targets }).items.map((i) => i.value)).toEqual(['240250m']);
+  });
+
   it('sums nothing twice: two targets give two items, published as planned (no tolerance encoding of a sum)', () => {
     expect(values('prescale-planned-replicas', 'target in (web,api)', { hpaTolerance: 0.1 }).items.map((i) => i.value)).toEqual(['11', '4']);
   });

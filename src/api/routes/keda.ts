@@ -61,6 +61,10 @@ export function kedaRoutes(deps: KedaRouteDeps): Router {
     if (!plan) {
       throw new HttpError(503, 'unavailable', `no plan published yet for ${id}: Prescale publishes one every plan period once the worker and scheduler roles run; KEDA's fallback applies meanwhile`, [], { 'Retry-After': String(Math.ceil(deps.config.schedule.plan / 1000)) });
     }
+    if (target.forecastOnly) {
+      // Serving the plan is how KEDA applies it: a forecast-only target records its plan and publishes nothing.
+      throw new HttpError(503, 'unavailable', `${id} is forecast-only: its plan is recorded, not published (set forecastOnly: false to let KEDA apply it); KEDA's fallback applies`);
+    }
     const ageMs = Math.max(0, now - plan.at);
     if (ageMs > staleAfterMs) {
       throw new HttpError(503, 'unavailable', `the plan for ${id} is ${Math.round(ageMs / 1000)} s old (served up to ${Math.round(staleAfterMs / 1000)} s): the planner has stopped publishing; KEDA's fallback applies`);
