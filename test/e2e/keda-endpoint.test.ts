@@ -173,7 +173,7 @@ describe('KEDA metrics-api endpoint', () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
       error: 'not_found',
-      message: 'unknown target "shop/nope"; configured targets: shop/web, shop/api, shop/old',
+      message: 'unknown target "shop/nope"; configured targets: shop/web, shop/api, shop/old, shop/dry',
       details: [{ path: 'params.name', message: 'no target shop/nope' }],
     });
   });
