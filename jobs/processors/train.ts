@@ -60,7 +60,14 @@ export function trainProcessor(deps: JobDeps) {
     // The forecast job loads its own copy from the store; this one may hold tensors (LSTM).
     disposeModel(champion.model);
     artefact.trainedOn.seriesId = id;
-    const saved = await deps.models.saveVersion(id, artefact);
+    const saved = await deps.models.saveVersion(id, artefact).catch(async (error: unknown) => {
+      // A full disk or a read-only store: the model in use stays, and its info says why nothing newer came.
+      const previous = await deps.state.getModelInfo(id);
+      if (previous && previous.kind !== 'none') {
+        await deps.state.setModelInfo({ ...previous, notes: [...previous.notes.filter((n) => !n.startsWith('not saved')), `not saved: ${description} trained at ${new Date(at).toISOString()}: ${(error as Error).message}`] });
+      }
+      throw error;
+    });
     if (!saved.promoted) {
       // The new model is worse than the one in use: keep serving the last good one, and say so.
       const previous = await deps.state.getModelInfo(id);

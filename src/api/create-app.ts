@@ -22,6 +22,9 @@ import { whatIfRoutes } from './routes/what-if.js';
 import { kedaRoutes } from './routes/keda.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { OperationalSources } from '../observability/prometheus-metrics.js';
+import type { ReadinessReport } from '../observability/readiness.js';
+import type { WriteBufferStatus } from '../metrics/write-behind-store.js';
+import { readinessRoutes } from './routes/readiness.js';
 
 export interface AppDeps {
   config: PrescaleConfig;
@@ -40,6 +43,10 @@ export interface AppDeps {
   whatIf?: WhatIfService;
   /** Shared counters and queues for /metrics (scaling events, job durations, job counts); absent: those families are left out. */
   operational?: OperationalSources;
+  /** Redis and InfluxDB as this process sees them, for /readyz (src/observability/readiness.ts); absent: always ready. */
+  readiness?: () => Promise<ReadinessReport>;
+  /** This process's metrics write buffer (src/metrics/write-behind-store.ts), for /api/status and /metrics. */
+  writeBuffer?: () => WriteBufferStatus;
 }
 
 /**
@@ -71,17 +78,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, now: new Date(deps.clock.now()).toISOString() });
   });
+  app.use(readinessRoutes(deps.readiness));
 
   app.get('/api/status', async (_req, res) => {
     const now = deps.clock.now();
     const targets = await Promise.all(
       deps.config.targets.map(async (t) => {
         const id = targetId(t);
-        const [model, scaling, workload, decisions] = await Promise.all([
+        // The decision log lives in InfluxDB: while it is away the status still answers, saying so.
+        const [model, scaling, workload, decisions, modelInUse] = await Promise.all([
           deps.state.getModelInfo(id),
           deps.state.getScalingState(id),
           deps.cluster.getWorkload({ namespace: t.namespace, name: t.name, kind: t.kind }),
-          deps.store.readDecisions(id, now - 3_600_000, now + 1),
+          deps.store.readDecisions(id, now - 3_600_000, now + 1).catch((error: unknown) => error as Error),
+          deps.state.getModelInUse(id),
         ]);
         // Actuation as the last tick found it (published plans are served from memory on every replica).
         const plan = deps.published.get(id);
@@ -93,12 +103,15 @@ export function createApp(deps: AppDeps): express.Express {
           actuationWarnings: plan?.actuationWarnings ?? [],
           workload,
           model,
-          lastDecision: decisions.at(-1) ?? null,
+          modelInUse,
+          lastDecision: decisions instanceof Error ? null : (decisions.at(-1) ?? null),
+          ...(decisions instanceof Error ? { lastDecisionError: decisions.message } : {}),
         };
       }),
     );
     const pools = await Promise.all(deps.config.nodePools.map(async (p) => ({ name: p.name, ...(await deps.cluster.getNodePool(p.name)) })));
-    res.json({ now, time: new Date(now).toISOString(), targets, nodePools: pools, ...deps.status?.() });
+    const writeBuffer = deps.writeBuffer?.();
+    res.json({ now, time: new Date(now).toISOString(), targets, nodePools: pools, ...(writeBuffer ? { writeBuffer } : {}), ...deps.status?.() });
   });
 
   app.get('/api/targets/:namespace/:name/forecast', async (req: Request<{ namespace: string; name: string }>, res) => {

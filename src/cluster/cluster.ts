@@ -23,6 +23,16 @@ export interface WorkloadState {
   rolloutInProgress: boolean;
 }
 
+/** How a scale request went, for the decision log (an adapter that never retries returns nothing). */
+export interface ScaleOutcome {
+  /** Requests of the scale made, the first included. */
+  attempts: number;
+  /** True when a re-read after an uncertain or refused attempt found spec.replicas already at the value: not patched again. */
+  alreadyApplied: boolean;
+  /** What happened, in words, one entry per retry ("...: attempt 1 failed (429 TooManyRequests), retried after 3 s (Retry-After)"). */
+  notes: string[];
+}
+
 export interface NodePoolState {
   /** Node capacity asked for (nodes, or the equivalent placeholder capacity). */
   desiredNodes: number;
@@ -33,8 +43,8 @@ export interface NodePoolState {
 
 export interface ClusterActuator {
   getWorkload(ref: WorkloadRef): Promise<WorkloadState>;
-  /** Sets spec.replicas through the scale subresource. */
-  scaleWorkload(ref: WorkloadRef, replicas: number): Promise<void>;
+  /** Sets spec.replicas through the scale subresource; may say how it went (retries, a re-read that found it done). */
+  scaleWorkload(ref: WorkloadRef, replicas: number): Promise<ScaleOutcome | void>;
   /** Rolling restart (pod template annotation), for self-healing redeploys. */
   restartWorkload(ref: WorkloadRef, reason: string): Promise<void>;
   getNodePool(pool: string): Promise<NodePoolState>;

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodeFs from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../core/errors.js';
+import { InputError, ServiceError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/paths.js';
 import type { FittedModel, ModelArtefact } from './forecaster.js';
 import { loadModel as loadAnyModel } from './forecasters.js';
@@ -18,6 +19,9 @@ import { loadModel as loadAnyModel } from './forecasters.js';
  * `worseTolerance` above); it is kept on disk either way. Loading starts at the promoted version and falls
  * back to older ones when an artefact is corrupt or no longer loads, and says so. Versions are written
  * to a temporary folder and renamed, so a crash never leaves a half-written version behind.
+ *
+ * A write that fails (a full disk: ENOSPC, a read-only volume) removes the temporary folder and throws a
+ * retryable ServiceError naming the store; the promoted version is untouched, so forecasts go on with it.
  *
  * Left out: remote stores (S3) and locking between processes: versions are only ever added, and two
  * trainers racing on one target at worst make the later rename fail with an error (the job retries).
@@ -56,7 +60,12 @@ export interface ModelStoreOptions {
   /** Epoch ms for savedAt. */
   now?: () => number;
   worseTolerance?: number;
+  /** The file writes (default node:fs): tests inject a full disk here. */
+  fs?: ModelStoreFs;
 }
+
+/** The node:fs calls a save makes. */
+export type ModelStoreFs = Pick<typeof nodeFs, 'mkdirSync' | 'writeFileSync' | 'renameSync'>;
 
 export interface SaveResult {
   version: number;
@@ -85,8 +94,10 @@ export class ModelStore {
   private readonly loadModel: (artefact: ModelArtefact) => Promise<FittedModel>;
   private readonly now: () => number;
   private readonly worseTolerance: number;
+  private readonly fs: ModelStoreFs;
 
   constructor(options: ModelStoreOptions = {}) {
+    this.fs = options.fs ?? nodeFs;
     this.root = options.root ?? join(REPO_ROOT, 'models');
     this.loadModel = options.loadModel ?? loadAnyModel;
     this.now = options.now ?? Date.now;
@@ -97,26 +108,38 @@ export class ModelStore {
   async saveVersion(target: string, artefact: ModelArtefact, options: SaveOptions = {}): Promise<SaveResult> {
     const parsed = artefactSchema.safeParse(artefact);
     if (!parsed.success) throw new InputError(`artefact for "${target}" is invalid: ${parsed.error.message}`);
-    const dir = this.targetDir(target);
-    mkdirSync(dir, { recursive: true });
-    const version = Math.max(0, ...this.versions(target)) + 1;
-    const tmp = join(dir, `.tmp-${process.pid}-${version}-${this.now()}`);
-    mkdirSync(join(tmp, 'blobs'), { recursive: true });
     const { blobs, ...rest } = artefact;
     const blobNames = Object.keys(blobs ?? {});
-    for (const name of blobNames) {
-      if (!/^[\w.-]+$/.test(name)) throw new InputError(`blob name "${name}" must be a plain file name`);
-      writeFileSync(join(tmp, 'blobs', name), Buffer.from(blobs![name]!, 'base64'));
-    }
+    for (const name of blobNames) if (!/^[\w.-]+$/.test(name)) throw new InputError(`blob name "${name}" must be a plain file name`);
+    const dir = this.targetDir(target);
+    const version = Math.max(0, ...this.versions(target)) + 1;
+    const tmp = join(dir, `.tmp-${process.pid}-${version}-${this.now()}`);
+    const fs = this.fs;
     const stored = { storeFormat: STORE_FORMAT, savedAt: this.now(), artefact: rest, blobs: blobNames };
-    writeFileSync(join(tmp, 'artefact.json'), `${JSON.stringify(stored)}\n`);
-    writeFileSync(join(tmp, 'MODEL_CARD.md'), modelCard(target, version, artefact, stored.savedAt, options.card));
-    renameSync(tmp, join(dir, versionDir(version)));
+    try {
+      fs.mkdirSync(join(tmp, 'blobs'), { recursive: true });
+      for (const name of blobNames) fs.writeFileSync(join(tmp, 'blobs', name), Buffer.from(blobs![name]!, 'base64'));
+      fs.writeFileSync(join(tmp, 'artefact.json'), `${JSON.stringify(stored)}\n`);
+      fs.writeFileSync(join(tmp, 'MODEL_CARD.md'), modelCard(target, version, artefact, stored.savedAt, options.card));
+      fs.renameSync(tmp, join(dir, versionDir(version)));
+    } catch (error) {
+      // Nothing half-written stays behind; the promoted version is untouched.
+      rmSync(tmp, { recursive: true, force: true });
+      throw this.writeError(`version ${version} of "${target}" not saved`, error);
+    }
 
     const current = this.currentVersion(target);
     const reason = current !== undefined && !options.force ? this.worseReason(target, current, artefact) : undefined;
     if (reason) return { version, promoted: false, reason };
-    writeFileSync(join(dir, 'current.json'), `${JSON.stringify({ version })}\n`);
+    // Written beside and renamed over: a failed write leaves the previous current.json whole.
+    const pointer = join(dir, `.current-${process.pid}-${this.now()}.json`);
+    try {
+      fs.writeFileSync(pointer, `${JSON.stringify({ version })}\n`);
+      fs.renameSync(pointer, join(dir, 'current.json'));
+    } catch (error) {
+      rmSync(pointer, { force: true });
+      throw this.writeError(`version ${version} of "${target}" saved but not promoted`, error);
+    }
     return { version, promoted: true };
   }
 
@@ -203,6 +226,12 @@ export class ModelStore {
       return `validation MASE ${after.toFixed(3)} is worse than version ${current}'s ${before.toFixed(3)} by more than ${Math.round(this.worseTolerance * 100)}%`;
     }
     return undefined;
+  }
+
+  private writeError(what: string, error: unknown): ServiceError {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : code === 'EROFS' ? 'the file system is read-only (EROFS)' : error instanceof Error ? error.message : String(error);
+    return new ServiceError('model store', this.root, `${what}: ${why}`, true, { cause: error });
   }
 
   private targetDir(target: string): string {

@@ -9,14 +9,14 @@
  * Left out: watching (state is read when asked; a tick is seconds apart), JSON patch and server-side apply.
  */
 import { AutoscalingV2Api, PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import type { AutoscalerListing, ClusterActuator, NodePoolState, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
+import type { AutoscalerListing, ClusterActuator, NodePoolState, ScaleOutcome, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
 import type { NodePoolConfig, TargetConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { InputError, ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { listAutoscalers } from './autoscalers.js';
-import { createKubeClients, readWorkloadScale, type KubeClients, type ScaleObject } from './kube-clients.js';
-import { callKube, type KubeCallContext, type RetryPolicy } from './kube-request.js';
+import { createKubeClients, makeTimedApiClient, readScaleOnce, readWorkloadScale, type KubeClients, type ScaleObject } from './kube-clients.js';
+import { callKube, describeRetry, type KubeCallContext, type RetryPolicy } from './kube-request.js';
 import { CAPI_AUTOSCALER_ANNOTATIONS, headroomUnitsFor, isWorkloadPod, nodesAskedWithHeadroom, poolNodeSelector } from './node-pools.js';
 import { deploymentState, isNodeSchedulable, isPodReady, isUnschedulable, labelSelector, parseWorkloadKind, statefulSetState } from './workloads.js';
 
@@ -53,7 +53,7 @@ export class KubeActuator implements ClusterActuator {
 
   constructor(private readonly options: KubeActuatorOptions) {
     this.clients = createKubeClients(options);
-    this.autoscaling = options.kubeConfig.makeApiClient(AutoscalingV2Api);
+    this.autoscaling = makeTimedApiClient(options.kubeConfig, AutoscalingV2Api, this.clients.context.retry.requestTimeoutMs);
     ({ apps: this.apps, core: this.core, custom: this.custom, context: this.context } = this.clients);
     this.clock = this.context.clock;
     this.logger = this.context.logger;
@@ -74,18 +74,42 @@ export class KubeActuator implements ClusterActuator {
     return { desiredReplicas: scale.spec?.replicas ?? 0, readyReplicas, rolloutInProgress: false };
   }
 
-  async scaleWorkload(ref: WorkloadRef, replicas: number): Promise<void> {
+  /**
+   * Patches spec.replicas on /scale. A retry (after a 409, a 5xx, a 429 or a request that got no answer) first
+   * reads /scale again and patches only if spec.replicas is not the value yet: an attempt whose answer was lost
+   * may have been applied, and a conflict means someone else wrote. Each retry is reported in the outcome.
+   */
+  async scaleWorkload(ref: WorkloadRef, replicas: number): Promise<ScaleOutcome> {
     if (!Number.isInteger(replicas) || replicas < 0) throw new InputError(`replicas must be an integer >= 0, got ${replicas}`, `${ref.namespace}/${ref.name}`);
     this.refuseIfForecastOnly(ref);
     const api = parseWorkloadKind(ref.kind);
     const { namespace, name } = ref;
     const body = { spec: { replicas } };
-    await this.call(`scale ${ref.kind} ${namespace}/${name} to ${replicas}`, async () => {
-      if (api.kind === 'Deployment') await this.apps.patchNamespacedDeploymentScale({ namespace, name, body }, mergePatch());
-      else if (api.kind === 'StatefulSet') await this.apps.patchNamespacedStatefulSetScale({ namespace, name, body }, mergePatch());
-      else await this.custom.patchNamespacedCustomObjectScale({ group: api.group, version: api.version, plural: api.plural, namespace, name, body }, mergePatch());
-    });
-    this.logger.info({ workload: `${namespace}/${name}`, kind: ref.kind, replicas }, 'scaled workload');
+    const notes: string[] = [];
+    let attempts = 0;
+    let alreadyApplied = false;
+    await callKube(
+      `scale ${ref.kind} ${namespace}/${name} to ${replicas}`,
+      async () => {
+        attempts += 1;
+        if (attempts > 1) {
+          const found = (await readScaleOnce(this.clients, ref)).spec?.replicas;
+          if (found === replicas) {
+            alreadyApplied = true;
+            notes.push(`re-read /scale before attempt ${attempts}: already ${replicas}, not patched again`);
+            return;
+          }
+          notes.push(`re-read /scale before attempt ${attempts}: ${found ?? 'unset'}, patching`);
+        }
+        if (api.kind === 'Deployment') await this.apps.patchNamespacedDeploymentScale({ namespace, name, body }, mergePatch());
+        else if (api.kind === 'StatefulSet') await this.apps.patchNamespacedStatefulSetScale({ namespace, name, body }, mergePatch());
+        else await this.custom.patchNamespacedCustomObjectScale({ group: api.group, version: api.version, plural: api.plural, namespace, name, body }, mergePatch());
+      },
+      this.context,
+      (event) => notes.push(describeRetry(event)),
+    );
+    this.logger.info({ workload: `${namespace}/${name}`, kind: ref.kind, replicas, attempts, alreadyApplied }, 'scaled workload');
+    return { attempts, alreadyApplied, notes };
   }
 
   async restartWorkload(ref: WorkloadRef, reason: string): Promise<void> {

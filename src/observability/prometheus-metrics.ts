@@ -31,6 +31,7 @@ import type { LiveAccuracy } from '../accuracy/live-accuracy.js';
 import { SCALING_EVENTS, type EventCounters } from './event-counters.js';
 import { JOB_DURATION_BUCKETS_SECONDS, type JobStatsStore, type QueueJobStats } from './job-stats.js';
 import { BucketedHistogram } from './shared-histogram.js';
+import type { WriteBufferStatus } from '../metrics/write-behind-store.js';
 
 /** Job states exposed per queue (BullMQ getJobCounts names). */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed'] as const;
@@ -52,6 +53,8 @@ export interface PrometheusDeps {
   calendar: CalendarStore;
   published: PublishedCache;
   operational?: OperationalSources;
+  /** This process's metrics write buffer (src/metrics/write-behind-store.ts): its backlog and drops. */
+  writeBuffer?: () => WriteBufferStatus;
 }
 
 export interface PrometheusOptions {
@@ -130,6 +133,12 @@ export function createPrometheusMetrics(deps: PrometheusDeps, options: Prometheu
   const jobDuration = new BucketedHistogram<'queue'>({ name: 'prescale_job_duration_seconds', help: 'Duration of completed jobs per queue, seconds (recorded by every worker process)', labelNames: ['queue'], buckets: JOB_DURATION_BUCKETS_SECONDS, registers });
   const jobFailures = new Counter({ name: 'prescale_job_failures_total', help: 'Failed job attempts per queue (each failed retry counts)', labelNames: ['queue'], registers });
   const queueJobs = new Gauge({ name: 'prescale_queue_jobs', help: 'Jobs per queue and state (waiting, active, delayed)', labelNames: ['queue', 'state'], registers });
+  if (deps.writeBuffer) {
+    // Per process (each one buffers its own writes while InfluxDB is away); read at scrape time, no I/O.
+    const buffer = deps.writeBuffer;
+    new Gauge({ name: 'prescale_metrics_write_buffer_points', help: 'Points this process holds for InfluxDB because writes failed (retried until they go through)', registers, collect() { this.set(buffer().pendingPoints); } });
+    new Counter({ name: 'prescale_metrics_write_dropped_points_total', help: 'Points this process dropped, oldest first, because the write buffer was full', registers, collect() { this.reset(); this.inc(buffer().droppedPoints); } });
+  }
   const sourceUp = new Gauge({ name: 'prescale_metrics_source_up', help: 'Whether a metrics source answered for this scrape (1) or its families are missing (0)', labelNames: ['source'], registers });
 
   // The slow snapshot: served while a refresh runs in the background once it is older than slowTtlMs.

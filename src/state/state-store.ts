@@ -40,6 +40,25 @@ export interface ModelInfo {
 }
 
 /**
+ * Which model the forecast job actually forecast with, and why (written by the forecast job each run): the
+ * promoted version, an older one when it does not load, seasonal naive fitted on the spot when none loads,
+ * or none at all (reactive only). Shown in /api/status beside ModelInfo, which says what was trained.
+ */
+export interface ModelInUse {
+  target: string;
+  /** `stored`: the promoted version; `previous`: an older stored version; `snaive`: fitted now; `reactive`: no forecast. */
+  source: 'stored' | 'previous' | 'snaive' | 'reactive';
+  /** Model store version when one was loaded. */
+  version?: number;
+  /** The model's description ("ets(A,Ad,A)[288]"), or "none". */
+  description: string;
+  /** Why this and not the promoted version (empty when it is the promoted version). */
+  reason: string;
+  /** Epoch ms of the forecast run that found this. */
+  at: number;
+}
+
+/**
  * Shared per-target state, so any process (worker, scheduler, API replica) sees the same thing.
  * Left out: history (that lives in the metrics store) and locking (only the Lease holder writes scaling state).
  */
@@ -49,6 +68,8 @@ export interface StateStore {
   getModelInfo(target: string): Promise<ModelInfo | null>;
   setModelInfo(info: ModelInfo): Promise<void>;
   listModelInfo(): Promise<ModelInfo[]>;
+  getModelInUse(target: string): Promise<ModelInUse | null>;
+  setModelInUse(inUse: ModelInUse): Promise<void>;
   getPlannedPods(target: string): Promise<PlannedPods | null>;
   setPlannedPods(target: string, planned: PlannedPods): Promise<void>;
   getPoolState(pool: string): Promise<NodePoolScalingState | null>;
@@ -85,6 +106,7 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
   const healingKey = `${prefix}:healing`;
   const suggestionsKey = `${prefix}:suggestions`;
   const accuracyKey = `${prefix}:live-accuracy`;
+  const inUseKey = `${prefix}:model-in-use`;
   const interventionsKey = (target: string) => `${prefix}:interventions:${target}`;
   const read = async <T>(hash: string, field: string) => {
     const raw = await hashes.get(hash, field);
@@ -96,6 +118,8 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
     getModelInfo: (target) => read<ModelInfo>(modelsKey, target),
     setModelInfo: (info) => hashes.set(modelsKey, info.target, JSON.stringify(info)),
     listModelInfo: async () => (await hashes.values(modelsKey)).map((raw) => JSON.parse(raw) as ModelInfo),
+    getModelInUse: (target) => read<ModelInUse>(inUseKey, target),
+    setModelInUse: (inUse) => hashes.set(inUseKey, inUse.target, JSON.stringify(inUse)),
     getPlannedPods: (target) => read<PlannedPods>(plannedKey, target),
     setPlannedPods: (target, planned) => hashes.set(plannedKey, target, JSON.stringify(planned)),
     getPoolState: (pool) => read<NodePoolScalingState>(poolsKey, pool),
@@ -131,7 +155,7 @@ export function createMemoryStateStore(prefix = 'prescale'): StateStore {
   );
 }
 
-/** Redis hashes `<prefix>:scaling`, `:models`, `:planned-pods`, `:pools`, `:live-accuracy`..., one JSON value per target or pool. */
+/** Redis hashes `<prefix>:scaling`, `:models`, `:model-in-use`, `:planned-pods`, `:pools`, `:live-accuracy`..., one JSON value per target or pool. */
 export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateStore {
   return stateStoreOver(
     {

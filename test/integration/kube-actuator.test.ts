@@ -29,7 +29,7 @@ function actuator(options: Partial<KubeActuatorOptions> = {}): KubeActuator {
       pool('plan-only', { type: 'none' }),
     ],
     clock,
-    retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 10_000 },
+    retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 10_000, jitter: 0 }, // exact backoff; jitter is tested in faults-kube
     ...options,
   });
 }

@@ -13,12 +13,30 @@ import '../schemas/what-if.js';
 import '../schemas/keda.js';
 import '../schemas/metrics.js';
 
+const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'degraded']),
+    reasons: z.array(z.string()).openapi({ example: ['InfluxDB: influxdb at 127.0.0.1:8086: cannot connect (ECONNREFUSED)'] }),
+    writeBuffer: z.object({ pendingPoints: z.number().int(), pendingWrites: z.number().int(), droppedPoints: z.number().int(), maxPoints: z.number().int(), lastError: z.string().nullable(), lastErrorAt: z.number().int().nullable() }).optional(),
+  })
+  .openapi('Readiness');
+
 registry.registerPath({
   method: 'get',
   path: '/healthz',
   summary: 'Liveness: the process answers (open unless api.protectOperational)',
   tags: ['operational'],
   responses: { 200: { description: 'Alive.', content: { 'application/json': { schema: z.object({ ok: z.literal(true), now: z.string().openapi({ format: 'date-time' }) }) } } } },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: Redis and InfluxDB answer and no metrics write waits in the buffer (open unless api.protectOperational)',
+  tags: ['operational'],
+  responses: {
+    200: { description: 'Ready.', content: { 'application/json': { schema: readinessSchema } } },
+    503: { description: 'Degraded: each reason names the dependency (InfluxDB, Redis) and what is wrong; the service keeps scaling from what Redis kept.', content: { 'application/json': { schema: readinessSchema } } },
+  },
 });
 registry.registerPath({
   method: 'get',

@@ -1,0 +1,19 @@
+/**
+ * `GET /readyz`: 200 `{status: 'ready', reasons: []}` when Redis and InfluxDB answer and nothing waits in the
+ * metrics write buffer, else 503 `{status: 'degraded', reasons: [...]}` naming each dependency and what is
+ * wrong (src/observability/readiness.ts). Guarded like /healthz and /metrics (config api.protectOperational).
+ *
+ * Left out: liveness (/healthz answers as long as the process serves HTTP).
+ */
+import { Router } from 'express';
+import type { ReadinessReport } from '../../observability/readiness.js';
+
+export function readinessRoutes(readiness: (() => Promise<ReadinessReport>) | undefined): Router {
+  const router = Router();
+  router.get('/readyz', async (_req, res) => {
+    // Without a check (tests, the demo on in-memory stores) nothing can be degraded.
+    const report: ReadinessReport = readiness ? await readiness() : { status: 'ready', reasons: [] };
+    res.status(report.status === 'ready' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+  });
+  return router;
+}
