@@ -33,12 +33,18 @@ export function formatConfigIssues(error: ZodError, source: string): string {
   return `invalid configuration in ${source}:\n${lines.join('\n')}`;
 }
 
+/**
+ * Sets a field for an environment override, creating missing sections. A section the file gives as
+ * something other than an object (`influx: 5`) is left alone, so the schema still reports it instead of
+ * the override silently replacing it.
+ */
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
+    if (node[key] === undefined) node[key] = {};
     const next = node[key];
-    if (typeof next !== 'object' || next === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) return;
+    node = next as Record<string, unknown>;
   }
   node[path[path.length - 1]!] = value;
 }

@@ -13,6 +13,19 @@ const duration = z
     return ms;
   });
 
+/** A duration that must be longer than zero (a grid step, a period, a timeout). */
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
+
+/** redis://, rediss:// or a unix socket path; the message never repeats the URL (it may hold a password). */
+const redisUrl = z.string().refine((url) => {
+  if (url.startsWith('/')) return true;
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}, 'expected redis://[user:password@]host:port[/db], rediss://... or a unix socket path');
+
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS-1123 name (lower case letters, digits, "-" and ".")');
 
 const tags = z.record(z.string(), z.string());
@@ -31,9 +44,9 @@ export const metricRefSchema = z
 export const resourcesSchema = z
   .object({
     /** CPU cores, e.g. 0.5. */
-    cpu: z.number().positive(),
+    cpu: z.number().positive().finite(),
     /** Memory in MiB. */
-    memoryMiB: z.number().positive(),
+    memoryMiB: z.number().positive().finite(),
   })
   .strict();
 
@@ -49,7 +62,7 @@ export const targetSchema = z
     cpu: metricRefSchema.optional(),
     memory: metricRefSchema.optional(),
     /** Load one Ready replica serves at saturation; above it requests fail or slow. */
-    capacityPerReplica: z.number().positive(),
+    capacityPerReplica: z.number().positive().finite(),
     /** Utilisation a reactive autoscaler would keep (its headroom). */
     targetUtilization: z.number().gt(0).lte(1).default(0.8),
     minReplicas: z.number().int().min(0).default(1),
@@ -83,7 +96,7 @@ export const targetSchema = z
         url: z.string().url().optional(),
         minReadyRatio: z.number().gt(0).lte(1).default(0.6),
         failureThreshold: z.number().int().min(1).default(3),
-        timeout: duration.default('2s'),
+        timeout: positiveDuration.default('2s'),
       })
       .strict()
       .optional(),
@@ -145,31 +158,31 @@ export const influxSchema = z
     org: z.string().optional(),
     bucket: z.string().optional(),
     token: z.string().optional(),
-    timeout: duration.default('10s'),
+    timeout: positiveDuration.default('10s'),
   })
   .strict();
 
 export const scheduleSchema = z
   .object({
     /** How often each target's models are retrained. */
-    train: duration.default('6h'),
+    train: positiveDuration.default('6h'),
     /**
      * How often each target's forecast is refreshed. Every minute: each run conditions on the samples of
      * the step still filling up (jobs/processors/forecast.ts), so the next step is forecast from fresh data.
      */
-    forecast: duration.default('1m'),
+    forecast: positiveDuration.default('1m'),
     /**
      * Planning and applying. Every 15 s, like the reactive loop: pods are asked for one pod start-up before
      * the step that needs them, and given back as soon as live load shows the step did not (a planning
      * interval is also time held early or late).
      */
-    plan: duration.default('15s'),
+    plan: positiveDuration.default('15s'),
     /** The reactive fast loop. */
-    reactive: duration.default('15s'),
+    reactive: positiveDuration.default('15s'),
     /** Collecting pod and node metrics from metrics.k8s.io. */
-    collect: duration.default('30s'),
+    collect: positiveDuration.default('30s'),
     /** Scoring each target's forecasts as issued one pod lead ahead against actual load (live accuracy). */
-    accuracy: duration.default('5m'),
+    accuracy: positiveDuration.default('5m'),
   })
   .strict();
 
@@ -228,7 +241,7 @@ export const externalMetricsSchema = z
     /** How often the request-header CA (file or ConfigMap) is re-read, so a rotated CA applies without a restart; ms. */
     refreshMs: z.number().int().min(1000).default(300_000),
     /** A published plan older than this is not served (the HPA holds); default three plan periods. */
-    staleAfter: duration.optional(),
+    staleAfter: positiveDuration.optional(),
     /**
      * The tolerance of the HPAs that read prescale-planned-replicas (Kubernetes' default is 0.1). Above 0,
      * Prescale publishes a value that still crosses it for a one-replica step (hpa-tolerance.ts); 0 publishes
@@ -244,7 +257,7 @@ export const externalMetricsSchema = z
 export const configSchema = z
   .object({
     influx: influxSchema.default({}),
-    redis: z.object({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().default('prescale') }).strict().default({}),
+    redis: z.object({ url: redisUrl.default('redis://127.0.0.1:6379'), prefix: z.string().default('prescale') }).strict().default({}),
     http: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).strict().default({}),
     api: apiSchema.default({}),
     externalMetrics: externalMetricsSchema.default({}),
@@ -259,11 +272,11 @@ export const configSchema = z
       .strict()
       .default({}),
     /** Grid step of the load series the forecasters learn from. */
-    step: duration.default('5m'),
+    step: positiveDuration.default('5m'),
     /** How much history training reads. */
-    history: duration.default('28d'),
+    history: positiveDuration.default('28d'),
     /** How far ahead forecasts reach. */
-    horizon: duration.default('1d'),
+    horizon: positiveDuration.default('1d'),
     schedule: scheduleSchema.default({}),
     targets: z.array(targetSchema).min(1, 'expected at least one target'),
     nodePools: z.array(nodePoolSchema).default([]),

@@ -5,11 +5,17 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  * Returns undefined for anything else so callers can report the field that held it.
  */
 export function parseDurationMs(input: string | number): number | undefined {
-  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(input);
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  return value * UNIT_MS[match[2] ?? 's']!;
+  let ms: number;
+  if (typeof input === 'number') {
+    if (!(input >= 0)) return undefined;
+    ms = input * 1000;
+  } else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(input);
+    if (!match) return undefined;
+    ms = Number(match[1]) * UNIT_MS[match[2] ?? 's']!;
+  }
+  // 1e306 seconds is a finite number of seconds but not of milliseconds: never hand Infinity on.
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** The shortest exact rendering of a duration: 300000 -> "5m", 90000 -> "90s". */

@@ -11,7 +11,6 @@
  * Left out: shrinking budgets (fast-check's defaults) and time limits per property (vitest's timeout).
  */
 import { afterAll, expect } from 'vitest';
-import type { Parameters } from 'fast-check';
 
 const seedText = process.env['PRESCALE_FUZZ_SEED'];
 /** The seed of every property in a run: fixed unless PRESCALE_FUZZ_SEED says otherwise. */
@@ -49,7 +48,7 @@ export function totalFuzzInputs(): number {
 }
 
 /** fast-check parameters of one property: the run's seed and its budget. */
-export function fuzzParams<T>(name: FuzzProperty): Parameters<T> {
+export function fuzzParams(name: FuzzProperty): { seed: number; numRuns: number } {
   return { seed: FUZZ_SEED, numRuns: FUZZ_RUNS[name] };
 }
 

@@ -208,7 +208,7 @@ describe('fuzz: planner', () => {
     expect(desired, result.decision.rule).toBeGreaterThanOrEqual(noScaleIn);
 
     expect(nonFiniteNumbers(result.state), 'state numbers that JSON would turn into null').toEqual([]);
-    expect(Number.isInteger(result.replicasAhead) && result.replicasAhead >= desired).toBe(true);
+    expect(Number.isInteger(result.replicasAhead) && result.replicasAhead! >= desired).toBe(true);
     counter.hit();
   });
 });
