@@ -13,7 +13,9 @@
  * Left out: watch, JSON patch and strategic merge patch (answered 415: Prescale only sends merge patches),
  * server-side apply, admission, defaulting. No controllers run: tests move status with `update()`.
  *
- * Faults are injected with `inject()`: 403 (RBAC says no), 409 conflicts, 429 with Retry-After, 5xx. Every request is recorded.
+ * Faults are injected with `inject()`: 403 (RBAC says no), 409 conflicts, 429 with Retry-After, 5xx; `stall()` holds
+ * matching requests without an answer (then handles them, or drops the connection), as an API server that times out.
+ * Every request is recorded.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +68,17 @@ export interface RecordedRequest {
   body: unknown;
   /** Status the fake answered with. */
   status: number;
+}
+
+/** A request held without an answer for `delayMs` (see FakeKubeApi.stall). */
+export interface Stall {
+  method?: string;
+  path?: string | RegExp;
+  delayMs: number;
+  /** After the delay: handle the request as usual (true: the change is applied, the client may have given up) or drop the connection unanswered. */
+  apply: boolean;
+  /** How many matching requests stall (default 1). */
+  times?: number;
 }
 
 export interface Fault {
@@ -297,6 +310,7 @@ export class FakeKubeApi {
   private readonly types: ResourceType[];
   private readonly objects = new Map<string, Json>();
   private readonly faults: (Fault & { remaining: number })[] = [];
+  private readonly stalls: (Stall & { remaining: number })[] = [];
   private resourceVersion = 1000;
   private server?: Server;
   private readonly now: () => number;
@@ -313,7 +327,17 @@ export class FakeKubeApi {
     const app = express();
     // Raw bytes for every content type: the fake decides what it accepts, as the API server does.
     app.use(express.raw({ type: () => true, limit: '1mb' }));
-    app.use((req, res) => fake.handle(req, res));
+    app.use(async (req, res) => {
+      const stall = fake.stalls.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || (typeof f.path === 'string' ? req.path.includes(f.path) : f.path.test(req.path))));
+      if (stall) {
+        stall.remaining -= 1;
+        // A dropped request is logged on arrival (status 0: never answered); an applied one when it is handled.
+        if (!stall.apply) fake.requests.push({ method: req.method, path: req.path, query: {}, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: undefined, status: 0 });
+        await new Promise((resolve) => setTimeout(resolve, stall.delayMs));
+        if (!stall.apply) return void res.socket?.destroy();
+      }
+      fake.handle(req, res);
+    });
     const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, app) : createHttpServer(app);
     fake.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -332,6 +356,11 @@ export class FakeKubeApi {
   /** Fails the next matching request(s) with the given status. */
   inject(fault: Fault): void {
     this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  /** Holds the next matching request(s) `delayMs` without an answer (a client with a shorter timeout gives up). */
+  stall(stall: Stall): void {
+    this.stalls.push({ ...stall, remaining: stall.times ?? 1 });
   }
 
   /** Requests whose method and path match. */
