@@ -2,7 +2,7 @@
 # Local Redis and InfluxDB for the demo, the tests and .ci/run. Idempotent.
 #
 #   bash scripts/services.sh install [--with-browser|--no-browser] [--with-notebooks]
-#       installs the Debian packages redis-server, influxdb and chromium (unless --no-browser) when missing
+#       installs the Debian packages redis-server, influxdb, strace and chromium (unless --no-browser) when missing
 #   bash scripts/services.sh start     reuse what answers, else start our own (data under .prescale/, git-ignored)
 #   bash scripts/services.sh stop      stop only what start started (pid files); a reused Redis is left alone
 #   bash scripts/services.sh status    print what answers where (exit 0 when both answer, 3 otherwise)
@@ -106,6 +106,8 @@ cmd_install() {
   local packages=()
   command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
   command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
+  # test/e2e/read-only-root.test.ts traces the service's file writes.
+  command -v strace >/dev/null 2>&1 || packages+=(strace)
   # The browser tests need chromium: installed by default, it is quick when already present.
   if [[ "$with_browser" == 1 ]] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
   if [[ "$with_notebooks" == 1 ]] && ! command -v jupyter-nbconvert >/dev/null 2>&1; then packages+=(jupyter-nbconvert); fi

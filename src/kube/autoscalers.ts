@@ -6,7 +6,7 @@
  * What an answer means:
  * - 404 on scaledobjects: KEDA is not installed (its CRD is not served): no ScaledObjects, not a failure;
  * - 404 on horizontalpodautoscalers: autoscaling/v2 is not served (Kubernetes before 1.23): unchecked;
- * - 403: the service account may not list them (deploy/rbac.yaml grants it): unchecked, named with the fix;
+ * - 403: the service account may not list them (deploy/base/rbac.yaml grants it): unchecked, named with the fix;
  * - anything else that stays failing after retries: thrown (the caller keeps its last good listing).
  *
  * Left out: paging (a namespace holds few autoscalers) and KEDA ScaledJobs (they run Jobs, not replicas).
@@ -78,9 +78,9 @@ export async function listAutoscalers(clients: { autoscaling: AutoscalingV2Api; 
   const unchecked: string[] = [];
   if ('items' in hpas) autoscalers.push(...hpas.items.map((h) => hpaInfo(h, namespace)).filter((a): a is AutoscalerInfo => a !== null));
   else if (hpas.status === 404) unchecked.push(`HorizontalPodAutoscaler: autoscaling/v2 is not served (Kubernetes before 1.23?): ${hpas.message}`);
-  else unchecked.push(`HorizontalPodAutoscaler: 403 Forbidden: ${hpas.message} (grant list on horizontalpodautoscalers.autoscaling, see deploy/rbac.yaml)`);
+  else unchecked.push(`HorizontalPodAutoscaler: 403 Forbidden: ${hpas.message} (grant list on horizontalpodautoscalers.autoscaling, see deploy/base/rbac.yaml)`);
   if ('items' in scaledObjects) autoscalers.push(...scaledObjects.items.map((o) => scaledObjectInfo(o, namespace)).filter((a): a is AutoscalerInfo => a !== null));
   // 404: the keda.sh CRD is not installed, so there are no ScaledObjects.
-  else if (scaledObjects.status === 403) unchecked.push(`ScaledObject: 403 Forbidden: ${scaledObjects.message} (grant list on scaledobjects.keda.sh, see deploy/rbac.yaml)`);
+  else if (scaledObjects.status === 403) unchecked.push(`ScaledObject: 403 Forbidden: ${scaledObjects.message} (grant list on scaledobjects.keda.sh, see deploy/base/rbac.yaml)`);
   return { autoscalers, unchecked };
 }
