@@ -133,8 +133,18 @@ function medianPositiveGap(times: number[]): number {
   return gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
 }
 
+function gapError(t0: number, lastFilled: number, stepMs: number, maxGapSteps: number, file: string): InputError {
+  return new InputError(`gap of more than ${maxGapSteps} steps after ${formatIsoTimestamp(t0 + lastFilled * stepMs)} (step ${stepMs / 1000}s)`, file);
+}
+
 function regularize(times: number[], values: number[], stepMs: number, maxGapSteps: number, file: string) {
   const t0 = times[0]!;
+  // Gaps are found from the observations before the grid is allocated: one far-off timestamp (a year typed
+  // wrong) must give the gap error, not an array of billions of points.
+  for (let i = 1; i < times.length; i++) {
+    const before = Math.round((times[i - 1]! - t0) / stepMs);
+    if (Math.round((times[i]! - t0) / stepMs) - before - 1 > maxGapSteps) throw gapError(t0, before, stepMs, maxGapSteps, file);
+  }
   const last = Math.round((times[times.length - 1]! - t0) / stepMs);
   const sums = new Float64Array(last + 1);
   const counts = new Uint32Array(last + 1);
@@ -156,12 +166,7 @@ function regularize(times: number[], values: number[], stepMs: number, maxGapSte
     } else {
       grid[k] = grid[k - 1]!; // k > 0: point 0 holds the first observation
       run++;
-      if (run > maxGapSteps) {
-        throw new InputError(
-          `gap of more than ${maxGapSteps} steps after ${formatIsoTimestamp(t0 + (k - run) * stepMs)} (step ${stepMs / 1000}s)`,
-          file,
-        );
-      }
+      if (run > maxGapSteps) throw gapError(t0, k - run, stepMs, maxGapSteps, file);
     }
   }
   return { series: { startMs: t0, stepMs, values: grid }, stepMs, gaps, merged };
