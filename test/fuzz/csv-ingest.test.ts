@@ -197,7 +197,8 @@ describe('fuzz: CSV traces', () => {
       const [lo, hi] = [Math.min(...values), Math.max(...values)];
       for (const v of trace.series.values) expect(v >= lo - 1e-6 * Math.abs(lo) && v <= hi + 1e-6 * Math.abs(hi)).toBe(true);
     } else {
-      (expected.where.includes(':') ? reached.rowErrors++ : reached.fileErrors++);
+      if (expected.where.includes(':')) reached.rowErrors++;
+      else reached.fileErrors++;
       expect(result).toHaveProperty('error');
       const error = (result as { error: unknown }).error;
       expect(error).toBeInstanceOf(InputError);
