@@ -5,6 +5,7 @@ import type { FittedModel } from '../../src/forecasting/forecaster.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
 import type { JobPayload } from '../queues.js';
+import { fallbackModel, inUseOf, storeProblems } from '../model-fallback.js';
 
 export interface ForecastResult {
   target: string;
@@ -21,6 +22,11 @@ export interface ForecastResult {
  * forecast starts at the next step; the planner sizes the current step by live load anyway. On a 30-minute
  * grid this is the difference between forecasting the next step from data up to 30 minutes old or from the
  * latest samples (bench:scaling, taxi: 0.33x -> 0.15x the HPA's under-provisioned minutes).
+ *
+ * When the stored model does not load (a corrupt or missing artefact), an older stored version is used, else
+ * seasonal naive fitted on the spot, else no forecast (reactive only); which one and why is kept per target
+ * (StateStore.setModelInUse) for /api/status. Each forecast is also kept in Redis (deps.lastKnown) for the
+ * plan job while InfluxDB is away.
  */
 export function forecastProcessor(deps: JobDeps) {
   const cache = new Map<string, { version: number; model: FittedModel }>();
@@ -31,15 +37,23 @@ export function forecastProcessor(deps: JobDeps) {
     const id = subject.id;
     const info = await deps.state.getModelInfo(id);
     if (!info || info.kind === 'none') return { target: id, model: null, points: 0 };
+    const step = deps.config.step;
     let cached = cache.get(id);
     if (!cached || cached.version !== info.version) {
       const loaded = await deps.models.load(id);
-      if (!loaded) return { target: id, model: null, points: 0 };
       // The replaced model may hold tensors (LSTM): free them.
       if (cached) disposeModel(cached.model);
-      cached = loaded;
+      cache.delete(id);
+      if (!loaded) {
+        // No stored version loads: seasonal naive fitted now, else reactive only (model-fallback.ts).
+        const fallback = await fallbackModel(deps, subject.metric, id, at, storeProblems(info.version, []));
+        if (!fallback) return { target: id, model: null, points: 0 };
+        cached = { version: -1, model: fallback };
+      } else {
+        cached = loaded;
+        await deps.state.setModelInUse(inUseOf(id, at, info.version, loaded));
+      }
     }
-    const step = deps.config.step;
     const from = cached.model.lastObservedMs + step;
     // Only complete steps: the step that contains `at` is still filling up.
     const to = Math.floor(at / step) * step;
@@ -48,7 +62,8 @@ export function forecastProcessor(deps: JobDeps) {
       const fresh = await readHistory(deps.store, subject.metric, from, to, step);
       if (fresh && fresh.startMs === from) model = model.update(fresh.values);
     }
-    cache.set(id, { version: cached.version, model });
+    // A fallback is never cached: the store is tried again next run (an operator may have restored a version).
+    if (cached.version >= 0) cache.set(id, { version: cached.version, model });
     const horizonSteps = Math.ceil(deps.config.horizon / step);
     let latest = model;
     if (model.lastObservedMs + step === to && at > to) {
@@ -56,7 +71,10 @@ export function forecastProcessor(deps: JobDeps) {
       if (partial && partial.startMs === to && partial.values.length === 1) latest = model.update(partial.values);
     }
     const forecast = latest.predict(horizonSteps);
-    await deps.store.writeForecast({ target: id, issuedAt: at, model: forecast.model, startMs: forecast.startMs, stepMs: forecast.stepMs, mean: forecast.mean, intervals: forecast.intervals });
+    const stored = { target: id, issuedAt: at, model: forecast.model, startMs: forecast.startMs, stepMs: forecast.stepMs, mean: forecast.mean, intervals: forecast.intervals };
+    // Redis first: the plan job's forecast while InfluxDB is away (the store write may only be buffered).
+    await deps.lastKnown?.putForecast(stored);
+    await deps.store.writeForecast(stored);
     return { target: id, model: forecast.model, points: forecast.mean.length };
   };
 }
