@@ -52,6 +52,12 @@ export interface DemoOptions {
   afterReplay?: (summary: DemoSummary, dashboardUrl: string | null) => Promise<void>;
   /** Environment for config overrides (addresses). Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the replay's trained models go; emptied first. Default .prescale/demo-models. Tests pass a directory of
+   * their own: a demo starting elsewhere empties the default one, and a model deleted between the train job and the
+   * first forecast leaves the whole replay without forecasts.
+   */
+  modelsDir?: string;
 }
 
 export interface DemoSummary {
@@ -139,7 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const demandAt = (t: number) => values[Math.min(values.length - 1, Math.max(0, Math.floor((t - traceStart) / stepMs)))]!;
 
   const clock = new ReplayClock(replayStart);
-  const modelsDir = join(REPO_ROOT, '.prescale', 'demo-models');
+  const modelsDir = options.modelsDir ?? join(REPO_ROOT, '.prescale', 'demo-models');
   rmSync(modelsDir, { recursive: true, force: true });
   const initialReplicas = Math.max(target.minReplicas, Math.ceil(demandAt(replayStart) / (target.capacityPerReplica * target.targetUtilization)));
   const pool = config.nodePools.find((p) => p.name === target.nodePool);

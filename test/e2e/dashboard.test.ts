@@ -5,7 +5,7 @@
  * calendar form is checked against the calendar API (and the store behind it). Screenshots go to
  * test-artifacts/dashboard/ (git-ignored).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
@@ -27,6 +27,8 @@ describe('dashboard (Chromium, demo replay on real Redis and InfluxDB)', () => {
   let base: string;
   let release: () => void = () => undefined;
   let demo: Promise<DemoSummary>;
+  // Logs and models of this run only: another demo (demo.test.ts, npm run demo) empties the default models folder.
+  const work = mkdtempSync(join(tmpdir(), 'prescale-dashboard-'));
   const consoleErrors: string[] = [];
 
   /** Opens the page and returns the JSON of its first request to `capture` (what the page drew from). */
@@ -62,7 +64,8 @@ describe('dashboard (Chromium, demo replay on real Redis and InfluxDB)', () => {
       backfillDays: 3,
       replayDays: 0.25,
       httpPort: port,
-      logFile: join(mkdtempSync(join(tmpdir(), 'prescale-dashboard-')), 'demo.log'),
+      logFile: join(work, 'demo.log'),
+      modelsDir: join(work, 'models'),
       quiet: true,
       afterReplay: async (_summary, url) => {
         serving(url!);
@@ -77,6 +80,7 @@ describe('dashboard (Chromium, demo replay on real Redis and InfluxDB)', () => {
     await browser?.close();
     release();
     await demo;
+    rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
   it('overview: the target with sparkline, mode badge, replicas and last decision; the node pool', async () => {

@@ -19,6 +19,8 @@ describe('npm run demo (shortened replay)', () => {
       replayDays: 0.125,
       httpPort: 0,
       logFile: join(mkdtempSync(join(tmpdir(), 'prescale-demo-')), 'demo.log'),
+      // Models of this run only: the dashboard test (and npm run demo) empty the default folder when they start.
+      modelsDir: mkdtempSync(join(tmpdir(), 'prescale-demo-models-')),
       quiet: true,
     });
     expect(summary.window).toEqual({ from: '1995-07-05T00:00:00.000Z', to: '1995-07-05T03:00:00.000Z' });
