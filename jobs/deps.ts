@@ -11,13 +11,14 @@ import type { EventCounters } from '../src/observability/event-counters.js';
 import type { JobStatsStore } from '../src/observability/job-stats.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
+import type { LastKnownStore } from '../src/state/last-known.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
   /** Stores a new version; it becomes current unless it is worse than the current one (then `reason`). */
   saveVersion(target: string, artefact: ModelArtefact): Promise<{ version: number; promoted: boolean; reason?: string }>;
-  /** The newest loadable version (falling back to the last good one), or null. */
-  load(target: string): Promise<{ version: number; model: FittedModel } | null>;
+  /** The newest loadable version (falling back to the last good one), or null; `skipped`: newer versions that did not load, and why. */
+  load(target: string): Promise<{ version: number; model: FittedModel; skipped?: { version: number; reason: string }[] } | null>;
 }
 
 /** The result of champion selection, as the train job stores it. */
@@ -57,6 +58,8 @@ export interface JobDeps {
   jobStats?: JobStatsStore;
   /** HTTP for service checks (default global fetch). */
   fetch?: FetchLike;
+  /** The last live load and forecast per target in Redis: the plan job's fallback while InfluxDB is away. */
+  lastKnown?: LastKnownStore;
   /** Where what-if results go (Redis), and the wall-time budget of one run, ms (default WHAT_IF_BUDGET_MS). */
   whatIf?: { cache: WhatIfCache; budgetMs?: number };
 }

@@ -11,7 +11,7 @@ import { connectRedis } from './core/redis.js';
 import { selectChampion } from './forecasting/champion.js';
 import { createModelStore } from './forecasting/model-store.js';
 import { createMetricsStore } from './metrics/create-store.js';
-import type { MetricPoint, MetricsStore } from './metrics/metrics-store.js';
+import type { MetricPoint } from './metrics/metrics-store.js';
 import { createRedisStateStore, type StateStore } from './state/state-store.js';
 import type { ClusterActuator, LeadTimeObserver } from './cluster/cluster.js';
 import type { CalendarStore } from './scaling/calendar-store.js';
@@ -21,6 +21,9 @@ import { createRedisPublishedPlanStore, type PublishedPlanStore } from './publis
 import { createRedisWhatIfCache, type WhatIfCache } from './what-if/what-if-cache.js';
 import { createRedisEventCounters, type EventCounters } from './observability/event-counters.js';
 import { createRedisJobStatsStore, type JobStatsStore } from './observability/job-stats.js';
+import { createWriteBehindStore, type WriteBehindStore } from './metrics/write-behind-store.js';
+import { createRedisLastKnownStore } from './state/last-known.js';
+import { createReadinessCheck, type ReadinessReport } from './observability/readiness.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -39,7 +42,10 @@ export interface Runtime {
   deps: JobDeps;
   calendar: CalendarStore;
   redis: Redis;
-  store: MetricsStore;
+  /** The metrics store behind a write buffer: writes survive an InfluxDB outage (src/metrics/write-behind-store.ts). */
+  store: WriteBehindStore;
+  /** Redis and InfluxDB as this process sees them, for /readyz. */
+  readiness: () => Promise<ReadinessReport>;
   state: StateStore;
   published: PublishedPlanStore;
   /** Finished what-if runs (the worker writes them, the API answers from them). */
@@ -54,13 +60,15 @@ export interface Runtime {
 export async function createRuntime(config: PrescaleConfig, options: RuntimeOptions): Promise<Runtime> {
   const redis = await connectRedis(config.redis.url);
   redis.on('error', (error: Error) => options.logger.warn({ redis: config.redis.url.replace(/\/\/[^@]*@/, '//'), err: error.message }, 'redis connection problem; reconnecting'));
-  const store = createMetricsStore(config.influx, options.logger);
+  const influx = createMetricsStore(config.influx, options.logger);
   try {
-    await store.ensureReady();
+    await influx.ensureReady();
   } catch (error) {
     redis.disconnect();
     throw error;
   }
+  const store = createWriteBehindStore(influx, { logger: options.logger });
+  const readiness = createReadinessCheck({ redis, store: influx, writeBuffer: () => store.bufferStatus() });
   const state = createRedisStateStore(redis, config.redis.prefix);
   const calendar = options.calendar ?? createRedisCalendarStore(redis, { prefix: config.redis.prefix, onInvalid: (id, error) => options.logger.warn({ id, err: (error as Error).message }, 'invalid calendar entry skipped') });
   const published = createRedisPublishedPlanStore(redis, config.redis.prefix);
@@ -87,6 +95,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     calendarEntries: (target) => calendar.list(target),
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
+    lastKnown: createRedisLastKnownStore(redis, config.redis.prefix),
     published,
     events,
     jobStats,
@@ -98,6 +107,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     calendar,
     redis,
     store,
+    readiness,
     state,
     published,
     whatIfCache,

@@ -15,6 +15,8 @@ import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { autoscalerLookup } from '../autoscaler-lookup.js';
 import { REQUIRED_HISTORY_DAYS } from './train.js';
 import { SCALING_EVENTS, type ScalingEvent } from '../../src/observability/event-counters.js';
+import { readPlanForecast, readPlanLiveLoad } from '../plan-inputs.js';
+import { recordFailedApply } from '../apply-failure.js';
 
 export interface PlanResult {
   target: string;
@@ -55,15 +57,18 @@ export function planProcessor(deps: JobDeps) {
     const podLeadMs = podLead.ms;
     const windowEnd = at + podLeadMs + deps.config.schedule.plan + step;
 
-    const [workload, points, state, info, entries, liveLoad, listing] = await Promise.all([
+    // The metrics store reads fall back to what Redis kept when InfluxDB does not answer (plan-inputs.ts).
+    const [workload, forecastRead, state, info, entries, liveRead, listing] = await Promise.all([
       deps.cluster.getWorkload(ref),
-      deps.store.readForecast(id, at - step, windowEnd + step),
+      readPlanForecast(deps, id, at - step, windowEnd + step, at),
       deps.state.getScalingState(id),
       deps.state.getModelInfo(id),
       deps.calendarEntries(id),
-      deps.store.latest({ measurement: target.load.measurement, field: target.load.field, tags: target.load.tags, at, lookbackMs: LIVE_STALENESS_STEPS * step }),
+      readPlanLiveLoad(deps, target, at, LIVE_STALENESS_STEPS * step),
       autoscalers(ref.namespace),
     ]);
+    const points = forecastRead.points;
+    const liveLoad = liveRead.sample;
     const calendar = calendarEffectsForTick(entries, id, at, windowEnd - at);
     // The forecast step that contains `at` starts at or before it: keep it so the window starts now.
     const forecast = forecastFromPoints(points.filter((p) => p.time + step > at), step);
@@ -107,7 +112,12 @@ export function planProcessor(deps: JobDeps) {
     const acting = !target.forecastOnly && deps.isLeader();
     const mayApply = change && direct && conflict === null && acting;
     const published = change && !direct && acting && deps.published !== undefined;
-    if (mayApply) await deps.cluster.scaleWorkload(ref, planned);
+    const scaled = mayApply
+      ? await deps.cluster.scaleWorkload(ref, planned).catch((error: unknown) =>
+          // The log says what the API server did before the job retries (apply-failure.ts).
+          recordFailedApply(deps, { ...result.decision, mode: result.decision.mode, target: id, time: at, loop, desiredReplicas: planned, applied: false, actuation, published: false, previousReplicas: workload.desiredReplicas }, error),
+        )
+      : undefined;
     const decision: ScalingDecision = {
       ...result.decision,
       mode: conflict ? 'conflict' : result.decision.mode,
@@ -120,7 +130,9 @@ export function planProcessor(deps: JobDeps) {
       published,
       previousReplicas: workload.desiredReplicas,
     };
-    const notes = [conflict?.reason, decision.notes];
+    const notes = [conflict?.reason, decision.notes, ...forecastRead.notes, ...liveRead.notes];
+    // Retries and re-reads on the way to the cluster (src/kube/kube-actuator.ts), when there were any.
+    if (scaled) notes.push(...scaled.notes);
     if (previous && planned > result.desiredReplicas) notes.push(`held at ${planned}, published at ${new Date(previous.at).toISOString()} (a reactive tick only raises the published plan)`);
     if (published) notes.push(actuation === 'hpa' ? `published for the HPA (external metric ${PLANNED_REPLICAS_METRIC})` : 'published for KEDA (metrics-api scaler)');
     if (change && !mayApply && !published && !conflict) notes.push(`${target.forecastOnly ? 'forecast-only' : 'not the leader'}: not ${direct ? 'applied' : 'published'}`);
