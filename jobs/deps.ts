@@ -12,6 +12,7 @@ import type { JobStatsStore } from '../src/observability/job-stats.js';
 import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 import type { LastKnownStore } from '../src/state/last-known.js';
+import type { AppliedTicks } from '../src/state/applied-ticks.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
@@ -46,8 +47,14 @@ export interface JobDeps {
   calendarEntries: (target: string) => Promise<CalendarEntry[]>;
   /** Live metrics to write at `at` (metrics.k8s.io in a cluster, the replayed trace in the demo). */
   collect: (at: number) => Promise<MetricPoint[]>;
-  /** Whether this process may change the cluster (holds the Lease). Others plan and record only. */
+  /**
+   * Whether this process may change the cluster (holds the Lease, renewed within the renew deadline by the
+   * monotonic clock; computed on every call). Others plan and record only. Each apply is fenced again right
+   * before it is sent (src/cluster/fenced-cluster.ts).
+   */
   isLeader: () => boolean;
+  /** Which process applied which plan tick (at most once per tick; jobs/apply-once.ts). */
+  appliedTicks?: AppliedTicks;
   /** Measured lead times (pod created -> Ready, node created -> Ready); configured values until enough exist. */
   leadTimes?: LeadTimeObserver;
   /** Where each tick's planned replicas and predicted load are published for the API replicas (external metric, KEDA, /metrics). */

@@ -3,6 +3,7 @@ import type { TargetConfig } from '../src/config/schema.js';
 import { targetId } from '../src/config/targets.js';
 import { decideHealing, DEFAULT_HEALING, probeHttp, readyRatioCheck, type HealingDecision } from '../src/scaling/self-healing.js';
 import type { JobDeps } from './deps.js';
+import { isNotLeader } from '../src/cluster/fenced-cluster.js';
 
 /**
  * Runs a target's service check (HTTP probe, or the ready ratio of its pods), feeds the outcome to the pure
@@ -24,7 +25,14 @@ export async function selfHeal(deps: JobDeps, target: TargetConfig, workload: Wo
       await deps.state.setHealingState(id, { ...decision.state, redeploys: previous?.redeploys ?? [] });
       return { ...decision, action: 'hold', reason: `${decision.reason} (${why}: not applied)` };
     }
-    await deps.cluster.restartWorkload({ namespace: target.namespace, name: target.name, kind: target.kind }, decision.reason);
+    try {
+      await deps.cluster.restartWorkload({ namespace: target.namespace, name: target.name, kind: target.kind }, decision.reason);
+    } catch (error) {
+      // The fence (src/cluster/fenced-cluster.ts): leadership moved while the tick ran.
+      if (!isNotLeader(error)) throw error;
+      await deps.state.setHealingState(id, { ...decision.state, redeploys: previous?.redeploys ?? [] });
+      return { ...decision, action: 'hold', reason: `${decision.reason} (not the leader: not applied, ${error.reason})` };
+    }
     deps.logger.warn({ target: id, reason: decision.reason }, 'redeployed');
   }
   await deps.state.setHealingState(id, decision.state);

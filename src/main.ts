@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { createApp } from './api/create-app.js';
 import type { ClusterActuator } from './cluster/cluster.js';
+import { fencedCluster } from './cluster/fenced-cluster.js';
 import { SimulatedCluster } from './cluster/simulated-cluster.js';
 import { loadConfig } from './config/load-config.js';
 import type { PrescaleConfig } from './config/schema.js';
@@ -41,7 +42,8 @@ export function parseRoles(text: string): Role[] {
 function createCluster(config: PrescaleConfig, logger: Logger): { cluster: ClusterActuator; kube: KubeAdapters | null } {
   if (config.kubernetes.mode === 'simulated') return { cluster: SimulatedCluster.fromConfig(wallClock, config), kube: null };
   const kube = createKubeAdapters(config, { logger });
-  return { cluster: kube.actuator, kube };
+  // Every write asks the Lease first: a replica that lost it while a tick ran applies nothing.
+  return { cluster: fencedCluster(kube.actuator, () => kube.elector.fence()), kube };
 }
 
 export interface Running {
@@ -66,7 +68,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     cluster,
     modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local'),
     ...(kube
-      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), leadTimes: kube.leadTimes }
+      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), leadTimes: kube.leadTimes, identity: kube.elector.identity }
       : { leadTimes: cluster as SimulatedCluster }),
   });
   const closers: (() => Promise<void>)[] = [];

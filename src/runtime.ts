@@ -2,6 +2,7 @@
  * The composition root's building blocks: from a validated config to the adapters every role uses. Only
  * main.ts, the demo and tests call these; everything else receives its dependencies.
  */
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { PrescaleConfig } from './config/schema.js';
 import { targetId } from './config/targets.js';
@@ -24,6 +25,7 @@ import { createRedisJobStatsStore, type JobStatsStore } from './observability/jo
 import { createWriteBehindStore, type WriteBehindStore } from './metrics/write-behind-store.js';
 import { createRedisLastKnownStore } from './state/last-known.js';
 import { createReadinessCheck, type ReadinessReport } from './observability/readiness.js';
+import { createRedisAppliedTicks } from './state/applied-ticks.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -36,6 +38,8 @@ export interface RuntimeOptions {
   calendar?: CalendarStore;
   isLeader?: () => boolean;
   leadTimes?: LeadTimeObserver;
+  /** This process's identity in the applied-ticks record (the Lease holder identity); default hostname-pid. */
+  identity?: string;
 }
 
 export interface Runtime {
@@ -96,6 +100,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
     lastKnown: createRedisLastKnownStore(redis, config.redis.prefix),
+    appliedTicks: createRedisAppliedTicks(redis, config.redis.prefix, options.identity ?? `${hostname()}-${process.pid}`),
     published,
     events,
     jobStats,

@@ -4,6 +4,7 @@ import { findNodePool, targetId } from '../../src/config/targets.js';
 import { forecastFromPoints } from '../../src/forecasting/stored-forecast.js';
 import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { planNodePool, type PodDemand } from '../../src/scaling/node-pool.js';
+import { applyOnce } from '../apply-once.js';
 import type { JobDeps } from '../deps.js';
 import { leadTimeLookup } from '../lead-times.js';
 import type { JobPayload } from '../queues.js';
@@ -68,8 +69,10 @@ export function planPoolProcessor(deps: JobDeps) {
     });
     const change = plan.desiredNodes !== cluster.desiredNodes;
     const mayApply = change && pool.driver.type !== 'none' && deps.isLeader();
-    if (mayApply) await deps.cluster.scaleNodePool(pool.name, plan.desiredNodes);
-    await deps.state.setPoolState(pool.name, plan.state);
+    const outcome = mayApply ? await applyOnce(deps, job, { subject: `nodepool/${pool.name}`, value: plan.desiredNodes }, () => deps.cluster.scaleNodePool(pool.name, plan.desiredNodes)) : null;
+    const applied = outcome?.applied === true;
+    // The pool state is the leader's (see plan.ts): a refused or non-leading tick records its decision only.
+    if (pool.driver.type === 'none' || (outcome ? outcome.applied : deps.isLeader())) await deps.state.setPoolState(pool.name, plan.state);
     const pods = demands.reduce((sum, d) => sum + d.replicas, 0);
     const decision: ScalingDecision = {
       target: `nodepool/${pool.name}`,
@@ -78,14 +81,14 @@ export function planPoolProcessor(deps: JobDeps) {
       rule: plan.rule,
       previousReplicas: pods,
       desiredReplicas: pods,
-      applied: mayApply,
+      applied,
       nodePool: pool.name,
       previousNodes: cluster.desiredNodes,
       desiredNodes: plan.desiredNodes,
       inputs: plan.inputs,
-      ...(plan.notes.length > 0 || (change && !mayApply) ? { notes: [...plan.notes, ...(change && !mayApply ? [pool.driver.type === 'none' ? 'driver none: not applied' : 'not the leader: not applied'] : [])].join('; ') } : {}),
+      ...(plan.notes.length > 0 || (change && !applied) ? { notes: [...plan.notes, ...(outcome && !outcome.applied ? [outcome.reason] : []), ...(change && !mayApply ? [pool.driver.type === 'none' ? 'driver none: not applied' : 'not the leader: not applied'] : [])].join('; ') } : {}),
     };
     await deps.store.writeDecisions([decision]);
-    return { pool: pool.name, from: cluster.desiredNodes, to: plan.desiredNodes, applied: mayApply, rule: plan.rule };
+    return { pool: pool.name, from: cluster.desiredNodes, to: plan.desiredNodes, applied, rule: plan.rule };
   };
 }

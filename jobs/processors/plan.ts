@@ -15,6 +15,7 @@ import type { ScalingDecision } from '../../src/metrics/metrics-store.js';
 import { autoscalerLookup } from '../autoscaler-lookup.js';
 import { REQUIRED_HISTORY_DAYS } from './train.js';
 import { SCALING_EVENTS, type ScalingEvent } from '../../src/observability/event-counters.js';
+import { applyOnce } from '../apply-once.js';
 import { readPlanForecast, readPlanLiveLoad } from '../plan-inputs.js';
 import { recordFailedApply } from '../apply-failure.js';
 
@@ -112,12 +113,14 @@ export function planProcessor(deps: JobDeps) {
     const acting = !target.forecastOnly && deps.isLeader();
     const mayApply = change && direct && conflict === null && acting;
     const published = change && !direct && acting && deps.published !== undefined;
-    const scaled = mayApply
-      ? await deps.cluster.scaleWorkload(ref, planned).catch((error: unknown) =>
+    // At most once per tick, and only while the Lease is still ours at the moment of the patch (apply-once.ts).
+    const outcome = mayApply
+      ? await applyOnce(deps, job, { subject: id, value: planned }, () => deps.cluster.scaleWorkload(ref, planned)).catch((error: unknown) =>
           // The log says what the API server did before the job retries (apply-failure.ts).
           recordFailedApply(deps, { ...result.decision, mode: result.decision.mode, target: id, time: at, loop, desiredReplicas: planned, applied: false, actuation, published: false, previousReplicas: workload.desiredReplicas }, error),
         )
-      : undefined;
+      : null;
+    const applied = outcome?.applied === true;
     const decision: ScalingDecision = {
       ...result.decision,
       mode: conflict ? 'conflict' : result.decision.mode,
@@ -125,16 +128,17 @@ export function planProcessor(deps: JobDeps) {
       time: at,
       loop,
       desiredReplicas: planned,
-      applied: mayApply,
+      applied,
       actuation,
       published,
       previousReplicas: workload.desiredReplicas,
     };
     const notes = [conflict?.reason, decision.notes, ...forecastRead.notes, ...liveRead.notes];
     // Retries and re-reads on the way to the cluster (src/kube/kube-actuator.ts), when there were any.
-    if (scaled) notes.push(...scaled.notes);
+    if (outcome?.applied && outcome.result) notes.push(...outcome.result.notes);
     if (previous && planned > result.desiredReplicas) notes.push(`held at ${planned}, published at ${new Date(previous.at).toISOString()} (a reactive tick only raises the published plan)`);
     if (published) notes.push(actuation === 'hpa' ? `published for the HPA (external metric ${PLANNED_REPLICAS_METRIC})` : 'published for KEDA (metrics-api scaler)');
+    if (outcome && !outcome.applied) notes.push(outcome.reason);
     if (change && !mayApply && !published && !conflict) notes.push(`${target.forecastOnly ? 'forecast-only' : 'not the leader'}: not ${direct ? 'applied' : 'published'}`);
     if (target.forecastOnly && check.conflict) notes.push(check.conflict.reason);
     notes.push(...check.warnings);
@@ -148,17 +152,21 @@ export function planProcessor(deps: JobDeps) {
     if (joined) decision.notes = joined;
     // Reactive scale-ups are remembered: recurring ones become suggested calendar floors (train job).
     const intervention = interventionFromDecision(decision);
-    if (intervention && (mayApply || published)) await deps.state.addIntervention(intervention);
-    await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
-    if (target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
+    if (intervention && (applied || published)) await deps.state.addIntervention(intervention);
+    // Shared state (scaling state, planned pods, published plan, event counters) is the leader's: a tick that ran
+    // in a process which was not leading by then, or whose apply was refused (fence, tick already applied), records
+    // its decision only. Otherwise its unapplied change would count in the leader's step limits and windows.
+    const ownsState = target.forecastOnly || (acting && (outcome === null || outcome.applied));
+    if (ownsState) await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
+    if (ownsState && target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);
     // Counted once the decision is recorded (a retried tick that failed before this point counts once).
     const events: ScalingEvent[] = [];
     // A breach seen and replicas up (the rule may name a later stage, e.g. "max 8 (wanted 15)").
     if (decision.inputs['breachReplicas'] !== undefined && decision.desiredReplicas > decision.previousReplicas) events.push(SCALING_EVENTS.reactiveTrigger);
     if (decision.inputs['alertAboveMax']) events.push(SCALING_EVENTS.forecastAboveMax);
-    if (events.length > 0) await deps.events?.increment(id, events);
-    await deps.published?.put({
+    if (ownsState && events.length > 0) await deps.events?.increment(id, events);
+    if (ownsState) await deps.published?.put({
       target: id,
       at,
       loop,
@@ -177,7 +185,7 @@ export function planProcessor(deps: JobDeps) {
       ...(conflict ? { conflict } : {}),
       ...(check.warnings.length > 0 ? { actuationWarnings: check.warnings } : {}),
     });
-    if (mayApply || published) deps.logger.info({ target: id, from: workload.desiredReplicas, to: planned, rule: decision.rule, mode: decision.mode, actuation }, mayApply ? 'scaled' : 'published');
-    return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: planned, applied: mayApply, published, rule: decision.rule };
+    if (applied || published) deps.logger.info({ target: id, job: job.id, from: workload.desiredReplicas, to: planned, rule: decision.rule, mode: decision.mode, actuation }, applied ? 'scaled' : 'published');
+    return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: planned, applied, published, rule: decision.rule };
   };
 }

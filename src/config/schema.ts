@@ -268,8 +268,20 @@ export const configSchema = z
         kubeconfig: z.string().optional(),
         leaseName: z.string().default('prescale-leader'),
         leaseNamespace: z.string().default('default'),
+        /** Followers take over after seeing no renewal for this long; whole seconds (the Lease stores seconds). */
+        leaseDuration: duration.default('15s'),
+        /** The leader stops applying this long after its last renewal started; below leaseDuration (default 2/3 of it). */
+        renewDeadline: duration.optional(),
+        /** Time between acquire/renew attempts; below the renew deadline. */
+        retryPeriod: duration.default('2s'),
       })
       .strict()
+      .superRefine((k, ctx) => {
+        if (k.leaseDuration < 1000 || k.leaseDuration % 1000 !== 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['leaseDuration'], message: `expected whole seconds of at least 1s, got ${k.leaseDuration} ms` });
+        const renewDeadline = k.renewDeadline ?? Math.floor((k.leaseDuration * 2) / 3);
+        if (renewDeadline >= k.leaseDuration) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['renewDeadline'], message: `must be shorter than leaseDuration (${k.leaseDuration / 1000}s): a leader must stop acting before others may take over` });
+        if (k.retryPeriod >= renewDeadline) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['retryPeriod'], message: `must be shorter than the renew deadline (${renewDeadline} ms), or the leader cannot renew in time` });
+      })
       .default({}),
     /** Grid step of the load series the forecasters learn from. */
     step: positiveDuration.default('5m'),

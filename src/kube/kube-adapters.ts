@@ -3,7 +3,8 @@
  * collector, the lead-time observer and the leader elector, sharing one KubeConfig. main.ts wires them:
  * `cluster: adapters.actuator`, `collect: () => adapters.collector.collect()`,
  * `isLeader: () => adapters.elector.isLeader()` after `adapters.elector.start()`, and `elector.stop()` on
- * shutdown (releases the Lease so a successor takes over at once).
+ * shutdown (releases the Lease so a successor takes over at once). The actuator is wrapped by main.ts in
+ * fencedCluster(actuator, () => elector.fence()) so no apply leaves a replica that lost the Lease.
  */
 import { hostname } from 'node:os';
 import type { PrescaleConfig } from '../config/schema.js';
@@ -39,6 +40,14 @@ export function createKubeAdapters(
     actuator: new KubeActuator({ ...common, targets: config.targets, nodePools: config.nodePools }),
     collector: new KubeMetricsCollector({ ...common, targets: config.targets, nodePools: config.nodePools }),
     leadTimes: new KubeLeadTimeObserver({ ...common, nodePools: config.nodePools }),
-    elector: new LeaderElector({ ...common, namespace: config.kubernetes.leaseNamespace, name: config.kubernetes.leaseName, identity: options.identity ?? leaseIdentity() }),
+    elector: new LeaderElector({
+      ...common,
+      namespace: config.kubernetes.leaseNamespace,
+      name: config.kubernetes.leaseName,
+      identity: options.identity ?? leaseIdentity(),
+      leaseDurationSeconds: config.kubernetes.leaseDuration / 1000,
+      ...(config.kubernetes.renewDeadline !== undefined ? { renewDeadlineMs: config.kubernetes.renewDeadline } : {}),
+      retryPeriodMs: config.kubernetes.retryPeriod,
+    }),
   };
 }

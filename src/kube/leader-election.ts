@@ -8,7 +8,11 @@
  * - Renew: replace the Lease with the resourceVersion we read (optimistic concurrency: a 409 means another
  *   replica wrote first, and we are not the leader).
  * - A leader that cannot renew for renewDeadline stops acting (`isLeader()` turns false) before the lease
- *   can expire for the others: renewDeadline < leaseDuration.
+ *   can expire for the others: renewDeadline < leaseDuration. Measured on a monotonic clock from the start of
+ *   the last successful renewal (lease-fence.ts says why), so a process that was paused knows at once.
+ * - `fence()` before every apply: the local bound, then the Lease read back (holder and term) — see
+ *   lease-fence.ts; src/cluster/fenced-cluster.ts calls it.
+ * - leaseTransitions grows on every change of holder (as client-go does), so it names the leader's term.
  * - Release on shutdown: holder cleared, so a successor takes over at once.
  * Times are MicroTime (RFC3339 with 6 fractional digits), which client-node writes for V1MicroTime values.
  */
@@ -16,6 +20,7 @@ import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@
 import { wallClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { describeFailure, isConflict, isNotFound } from './kube-request.js';
+import { leaseFence, localFence, type FenceVerdict, type LocalLeadership } from './lease-fence.js';
 import { toEpochMs } from './workloads.js';
 
 export interface LeaderElectorOptions {
@@ -32,6 +37,11 @@ export interface LeaderElectorOptions {
   /** Time between attempts in `run`, ms (default 2000). */
   retryPeriodMs?: number;
   clock?: Clock;
+  /**
+   * Monotonic ms for lease ages (default performance.now; with an injected `clock`, that clock, so tests that
+   * move time move both).
+   */
+  monotonic?: () => number;
   logger?: Logger;
 }
 
@@ -47,10 +57,14 @@ export class LeaderElector {
   private readonly leaseDurationSeconds: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
-  /** The record we last saw (holder and renewTime) and when, by our clock. */
+  private readonly monotonic: () => number;
+  /** The record we last saw (holder and renewTime) and when, by our monotonic clock. */
   private observed?: { key: string; at: number };
   private leading = false;
+  /** Monotonic start of the last successful acquire/renew. */
   private lastRenewAt = -Infinity;
+  /** leaseTransitions as we wrote it when we acquired the Lease. */
+  private term: number | null = null;
   private stopped = false;
   private loop?: Promise<void>;
   private inFlight?: Promise<boolean>;
@@ -58,6 +72,8 @@ export class LeaderElector {
   constructor(private readonly options: LeaderElectorOptions) {
     this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
     this.clock = options.clock ?? wallClock;
+    const injected = options.clock;
+    this.monotonic = options.monotonic ?? (injected ? () => injected.now() : () => performance.now());
     this.logger = options.logger ?? silentLogger;
     this.leaseDurationSeconds = options.leaseDurationSeconds ?? 15;
     this.renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.leaseDurationSeconds * 1000 * 2) / 3);
@@ -69,9 +85,31 @@ export class LeaderElector {
     return this.options.identity;
   }
 
-  /** True while this replica holds the lease and renewed it within the renew deadline. */
+  /** True while this replica holds the lease and renewed it within the renew deadline (monotonic clock, no I/O). */
   isLeader(): boolean {
-    return this.leading && this.clock.now() - this.lastRenewAt < this.renewDeadlineMs;
+    return localFence(this.local(), this.monotonic()).held;
+  }
+
+  private local(): LocalLeadership {
+    return { identity: this.options.identity, leading: this.leading, lastRenewStartedAt: this.lastRenewAt, term: this.term, renewDeadlineMs: this.renewDeadlineMs };
+  }
+
+  /**
+   * The check before an apply: the local bound, then the Lease read back (one GET, no retries: a fence that
+   * cannot see the Lease says no) and the local bound again at the time the answer arrived. Never throws.
+   */
+  async fence(): Promise<FenceVerdict> {
+    const before = localFence(this.local(), this.monotonic());
+    if (!before.held) return before;
+    const { namespace, name } = this.options;
+    let lease: V1Lease | null;
+    try {
+      lease = await this.api.readNamespacedLease({ namespace, name });
+    } catch (error) {
+      if (!isNotFound(error)) return { held: false, reason: `the lease could not be read: ${describeFailure(error)?.message ?? (error as Error).message}` };
+      lease = null;
+    }
+    return leaseFence(this.local(), lease ? (lease.spec ?? {}) : null, this.monotonic());
   }
 
   /** One attempt to acquire or renew; resolves to isLeader() afterwards. Never throws. */
@@ -91,6 +129,7 @@ export class LeaderElector {
   private async attempt(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
     const now = this.clock.now();
+    const started = this.monotonic();
     let lease: V1Lease;
     try {
       lease = await this.api.readNamespacedLease({ namespace, name });
@@ -105,18 +144,20 @@ export class LeaderElector {
         if (isConflict(createError)) return this.lost('another replica created the lease first');
         throw createError;
       }
-      return this.won(now, `${identity}|${now}`, true);
+      return this.won(started, `${identity}|${now}`, true, 0);
     }
 
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     const key = `${holder}|${toEpochMs(spec.renewTime as Date | string | undefined) ?? ''}`;
-    if (this.observed?.key !== key) this.observed = { key, at: now };
+    if (this.observed?.key !== key) this.observed = { key, at: started };
     const durationMs = (spec.leaseDurationSeconds ?? this.leaseDurationSeconds) * 1000;
-    if (holder && holder !== identity && now < this.observed.at + durationMs) return this.lost(`held by ${holder}`);
+    if (holder && holder !== identity && started < this.observed.at + durationMs) return this.lost(`held by ${holder}`);
 
     const takingOver = holder !== identity;
     const acquiredAt = takingOver ? now : (toEpochMs(spec.acquireTime as Date | string | undefined) ?? now);
+    // Every change of holder starts a new term, also after a release (holder ""), as client-go counts.
+    const transitions = (spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0);
     const body: V1Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -126,7 +167,7 @@ export class LeaderElector {
         leaseDurationSeconds: this.leaseDurationSeconds,
         acquireTime: new V1MicroTime(acquiredAt),
         renewTime: new V1MicroTime(now),
-        leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder ? 1 : 0),
+        leaseTransitions: transitions,
       },
     };
     try {
@@ -135,20 +176,23 @@ export class LeaderElector {
       if (isConflict(error)) return this.lost('another replica updated the lease first');
       throw error;
     }
-    return this.won(now, `${identity}|${now}`, takingOver);
+    return this.won(started, `${identity}|${now}`, takingOver, transitions);
   }
 
-  private won(now: number, key: string, acquired: boolean): boolean {
-    if (acquired || !this.leading) this.logger.info({ lease: this.leaseId(), identity: this.options.identity }, 'became leader');
+  /** `started`: monotonic start of the attempt that succeeded. */
+  private won(started: number, key: string, acquired: boolean, term: number): boolean {
+    if (acquired || !this.leading) this.logger.info({ lease: this.leaseId(), identity: this.options.identity, term }, 'became leader');
     this.leading = true;
-    this.lastRenewAt = now;
-    this.observed = { key, at: now };
+    this.term = term;
+    this.lastRenewAt = started;
+    this.observed = { key, at: started };
     return true;
   }
 
   private lost(why: string): boolean {
     if (this.leading) this.logger.warn({ lease: this.leaseId(), why }, 'lost leadership');
     this.leading = false;
+    this.term = null;
     return false;
   }
 
@@ -157,6 +201,7 @@ export class LeaderElector {
     await this.inFlight;
     if (!this.leading) return;
     this.leading = false;
+    this.term = null;
     const { namespace, name, identity } = this.options;
     try {
       const lease = await this.api.readNamespacedLease({ namespace, name });

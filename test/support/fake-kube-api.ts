@@ -15,7 +15,9 @@
  *
  * Faults are injected with `inject()`: 403 (RBAC says no), 409 conflicts, 429 with Retry-After, 5xx; `stall()` holds
  * matching requests without an answer (then handles them, or drops the connection), as an API server that times out.
- * Every request is recorded.
+ * Every request is recorded, with its arrival time and bearer token: several clients, each with its own token
+ * from `tokens`, are told apart in the log. `hold()` keeps one matching request unanswered until the test
+ * releases it (a client paused in the middle of a call, e.g. a plan tick waiting on its workload read).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -66,8 +68,26 @@ export interface RecordedRequest {
   authorization?: string;
   /** Parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
-  /** Status the fake answered with. */
+  /** Status the fake answered with (0 while a hold keeps it unanswered). */
   status: number;
+  /** Arrival time by the fake's clock (epoch ms); absent on requests a stall dropped. */
+  at?: number;
+}
+
+/** Which request a hold keeps: all given fields must match. */
+export interface HoldMatch {
+  method?: string;
+  /** Exact path, or a pattern. */
+  path?: string | RegExp;
+  /** The whole Authorization header, e.g. `Bearer <token>`. */
+  authorization?: string;
+}
+
+export interface Hold {
+  /** Resolves with the request once one matching it arrived (and is being held). */
+  arrived: Promise<RecordedRequest>;
+  /** Lets the held request (or, if none arrived yet, the next matching one) be answered normally. */
+  release(): void;
 }
 
 /** A request held without an answer for `delayMs` (see FakeKubeApi.stall). */
@@ -297,6 +317,8 @@ interface Target {
 export interface FakeKubeApiOptions {
   /** The bearer token every request must carry. */
   token?: string;
+  /** More accepted bearer tokens (one per client, to tell clients apart in `requests`). */
+  tokens?: string[];
   resourceTypes?: ResourceType[];
   /** The server's clock for creationTimestamp (epoch ms). */
   now?: () => number;
@@ -307,6 +329,8 @@ export interface FakeKubeApiOptions {
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
   readonly token: string;
+  private readonly tokens: Set<string>;
+  private readonly holds: { match: HoldMatch; arrive: (r: RecordedRequest) => void; released: Promise<void>; taken: boolean }[] = [];
   private readonly types: ResourceType[];
   private readonly objects = new Map<string, Json>();
   private readonly faults: (Fault & { remaining: number })[] = [];
@@ -318,6 +342,7 @@ export class FakeKubeApi {
 
   private constructor(options: FakeKubeApiOptions) {
     this.token = options.token ?? 'test-token';
+    this.tokens = new Set([this.token, ...(options.tokens ?? [])]);
     this.types = options.resourceTypes ?? DEFAULT_RESOURCE_TYPES;
     this.now = options.now ?? Date.now;
   }
@@ -361,6 +386,16 @@ export class FakeKubeApi {
   /** Holds the next matching request(s) `delayMs` without an answer (a client with a shorter timeout gives up). */
   stall(stall: Stall): void {
     this.stalls.push({ ...stall, remaining: stall.times ?? 1 });
+  }
+
+  /** Holds the next request that matches (authenticated), before faults and the answer. One request per hold. */
+  hold(match: HoldMatch): Hold {
+    let arrive!: (r: RecordedRequest) => void;
+    let release!: () => void;
+    const arrived = new Promise<RecordedRequest>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ match, arrive, released, taken: false });
+    return { arrived, release };
   }
 
   /** Requests whose method and path match. */
@@ -453,14 +488,32 @@ export class FakeKubeApi {
       authorization: req.headers.authorization,
       body,
       status: 0,
+      at: this.now(),
     };
     this.requests.push(record);
+    const hold = this.holds.find(
+      (h) => !h.taken && (!h.match.method || h.match.method === req.method) && (!h.match.authorization || h.match.authorization === req.headers.authorization) && (!h.match.path || (typeof h.match.path === 'string' ? h.match.path === url.pathname : h.match.path.test(url.pathname))),
+    );
+    if (hold && this.authorized(req.headers.authorization)) {
+      hold.taken = true;
+      hold.arrive(record);
+      void hold.released.then(() => this.answer(req, res, url, query, record, body, bodyIsJson, raw));
+      return;
+    }
+    this.answer(req, res, url, query, record, body, bodyIsJson, raw);
+  }
+
+  private authorized(header: string | undefined): boolean {
+    return header !== undefined && header.startsWith('Bearer ') && this.tokens.has(header.slice('Bearer '.length));
+  }
+
+  private answer(req: Request, res: Response, url: URL, query: Record<string, string>, record: RecordedRequest, body: unknown, bodyIsJson: boolean, raw: string | undefined): void {
     const send = (status: number, payload: Json, headers: Record<string, string> = {}) => {
       record.status = status;
       res.status(status).set(headers).type('application/json').send(JSON.stringify(payload));
     };
     try {
-      if (req.headers.authorization !== `Bearer ${this.token}`) throw problem(401, 'Unauthorized', 'Unauthorized');
+      if (!this.authorized(req.headers.authorization)) throw problem(401, 'Unauthorized', 'Unauthorized');
       const fault = this.faults.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && (!f.path || (typeof f.path === 'string' ? url.pathname.includes(f.path) : f.path.test(url.pathname))));
       if (fault) {
         fault.remaining -= 1;

@@ -13,6 +13,10 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT: fault tests). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
 }
 
 export async function startService(env: Record<string, string>, args: string[] = [], startTimeoutMs = 60_000): Promise<ServiceProcess> {
@@ -40,5 +44,7 @@ export async function startService(env: Record<string, string>, args: string[] =
       child.kill('SIGTERM');
       return exited;
     },
+    signal: (signal) => void child.kill(signal),
+    exited,
   };
 }
