@@ -58,7 +58,10 @@ async function setup(retry: Partial<RetryPolicy>) {
     targets: [{ name: 'web', namespace: 'shop', kind: 'Deployment' }],
     nodePools: [],
     // Real waits: a stalled request keeps running on the fake while the client waits to retry.
-    clock: { now: () => clock.now(), sleep: async (ms) => void sleeps.push(ms) ?? (await new Promise((r) => setTimeout(r, ms))) },
+    clock: { now: () => clock.now(), sleep: async (ms) => {
+      sleeps.push(ms);
+      await new Promise((r) => setTimeout(r, ms));
+    } },
     retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5_000, requestTimeoutMs: 2_000, ...retry },
   });
   const config = parseConfig({ targets: [{ name: 'web', namespace: 'shop', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 100, minReplicas: 2, maxReplicas: 50 }] }, {});
