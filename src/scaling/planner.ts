@@ -104,6 +104,9 @@ export function createPlanner(options: PlannerOptionsInput = {}): (input: TickIn
   return (input) => planTick(input, resolved);
 }
 
+/** A gap between ticks longer than this (and ten plan intervals) is flagged in the notes, ms. */
+const CLOCK_GAP_MS = 600_000;
+
 const fmt = (x: number) => (Math.abs(x) >= 100 ? String(Math.round(x)) : String(Math.round(x * 100) / 100));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
@@ -158,6 +161,18 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   const ready = Math.max(0, Math.round(workload.readyReplicas));
   const intervalMs = input.planIntervalMs ?? options.planIntervalMs;
   const windowEnd = now + input.podLeadMs + intervalMs;
+
+  // The clock against the state's own record of the last tick: flagged, never trusted blindly. A tick "before"
+  // the last one means the clock went back (the policy stages ignore entries from the future); a long gap means
+  // it jumped forward or ticks were missed (live metrics then look stale and count as unknown: no scale-in).
+  const lastTick = Math.max(-Infinity, ...state.recommendations.map((r) => r.time));
+  if (lastTick > now) {
+    notes.push(`clock went back: the last tick was ${fmt((lastTick - now) / 1000)} s after now`);
+    inputs.clockBackS = (lastTick - now) / 1000;
+  } else if (Number.isFinite(lastTick) && now - lastTick > Math.max(10 * intervalMs, CLOCK_GAP_MS)) {
+    notes.push(`no tick for ${fmt((now - lastTick) / 1000)} s (the clock jumped forward, or ticks were missed)`);
+    inputs.sinceLastTickS = (now - lastTick) / 1000;
+  }
 
   // Live metrics: unknown stays unknown, never guessed; stale counts as unknown.
   const stale = now - input.live.at > options.maxLiveAgeMs;
