@@ -213,6 +213,9 @@ function localParts(iso: string) {
 }
 
 const zones = new Map<string, IANAZone>();
+/** Resolved wall times, "<zone> <wall ms>" -> epoch ms; cleared when full (a zone's rules do not change while running). */
+const resolved = new Map<string, number>();
+const MAX_RESOLVED = 50_000;
 /** The zone's UTC offset at epoch ms `t`, ms. */
 function offsetMs(zone: string, t: number): number {
   let z = zones.get(zone);
@@ -231,11 +234,17 @@ function offsetMs(zone: string, t: number): number {
  */
 function localToMs(day: number, time: { hour: number; minute: number; second: number }, zone: string): number {
   const wall = day * DAY_MS + ((time.hour * 60 + time.minute) * 60 + time.second) * 1000;
+  const key = `${zone} ${wall}`;
+  const known = resolved.get(key);
+  if (known !== undefined) return known;
   const before = offsetMs(zone, wall - DAY_MS);
   const after = offsetMs(zone, wall + DAY_MS);
   const fits = [before, after].filter((o) => offsetMs(zone, wall - o) === o);
-  if (fits.length > 0) return wall - Math.max(...fits);
-  return wall - before;
+  const ms = fits.length > 0 ? wall - Math.max(...fits) : wall - before;
+  // Every planning tick asks for the same few wall times again; each resolution costs several Intl calls.
+  if (resolved.size >= MAX_RESOLVED) resolved.clear();
+  resolved.set(key, ms);
+  return ms;
 }
 
 /** Epoch ms of a local date-time "2026-03-29T02:30" in a zone, by the same rules as every occurrence (`localToMs`). */

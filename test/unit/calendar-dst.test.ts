@@ -6,64 +6,19 @@
  *   - an occurrence the spring gap would empty keeps its length and still counts for `count`;
  *   - every local time around every 2026 transition of six zones, and every occurrence of daily series over
  *     the year, agree with an independent brute-force resolution through Intl.DateTimeFormat (no luxon):
- *     it scans every quarter-hour instant within 15 h of the wall time (rrule is not installed).
+ *     test/support/intl-local-time.ts scans every quarter-hour instant within 15 h of the wall time (rrule is
+ *     not installed).
  * Left out: random entries (test/fuzz/calendar-dst.fuzz.test.ts).
  */
 import { Settings } from 'luxon';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isActiveAt, localDateTimeToMs, occurrencesBetween, parseCalendarEntry, type CalendarEntryInput } from '../../src/scaling/calendar.js';
+import { offsetChanges, referenceResolve, wallOf } from '../support/intl-local-time.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const ZONES = ['Europe/Paris', 'America/New_York', 'Australia/Sydney', 'America/Santiago', 'Asia/Kolkata', 'Pacific/Chatham'];
-
-const formatters = new Map<string, { format: Intl.DateTimeFormat; walls: Map<number, number> }>();
-/** Local wall-clock time of instant `t` in `zone`, as epoch ms of the same fields read as UTC (Intl only, memoised). */
-function wallOf(t: number, zone: string): number {
-  let f = formatters.get(zone);
-  if (!f) {
-    const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formatters.set(zone, (f = { format, walls: new Map() }));
-  }
-  const known = f.walls.get(t);
-  if (known !== undefined) return known;
-  const p = Object.fromEntries(f.format.formatToParts(t).map((x) => [x.type, Number(x.value)]));
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  f.walls.set(t, wall);
-  return wall;
-}
-
-/**
- * The reference: every quarter-hour instant within 15 h of the wall time whose local time is that wall time;
- * the earliest when there are two; none (a gap): the wall time read at the offset in force just before the
- * first instant whose local time is past it. Valid for wall times on quarter hours (all offsets of these
- * zones, +05:30 and +12:45 included, are whole quarter hours).
- */
-function referenceResolve(wall: number, zone: string): number {
-  const step = 15 * MIN;
-  let previous = wall - 15 * HOUR - step;
-  for (let t = wall - 15 * HOUR; t <= wall + 15 * HOUR; t += step) {
-    const w = wallOf(t, zone);
-    if (w === wall) return t;
-    if (w > wall) return wall - (wallOf(previous, zone) - previous);
-    previous = t;
-  }
-  throw new Error(`no instant found for ${new Date(wall).toISOString()} in ${zone}`);
-}
-
-/** Instants (hour precision is enough to find the day) where the zone's offset changes during 2026. */
-function transitions2026(zone: string): number[] {
-  const found: number[] = [];
-  const from = Date.UTC(2026, 0, 1);
-  let last = wallOf(from, zone) - from;
-  for (let t = from + HOUR; t < Date.UTC(2027, 0, 1); t += HOUR) {
-    const offset = wallOf(t, zone) - t;
-    if (offset !== last) found.push(t);
-    last = offset;
-  }
-  return found;
-}
 
 const isoLocal = (wall: number) => new Date(wall).toISOString().slice(0, 16);
 const entry = (e: Partial<CalendarEntryInput>) =>
@@ -172,7 +127,7 @@ describe('weekly weekdays that leave out the start weekday', () => {
 describe('cross-check with an independent brute-force resolution (Intl.DateTimeFormat)', () => {
   it.each(ZONES)('%s: every quarter hour of the days around each 2026 transition', (zone) => {
     const days = new Set<number>();
-    for (const t of transitions2026(zone)) {
+    for (const t of offsetChanges(zone, 2026)) {
       const day = Math.floor(wallOf(t, zone) / DAY);
       for (const d of [day - 1, day, day + 1]) days.add(d);
     }
