@@ -51,9 +51,12 @@ export interface InfluxV2StoreOptions {
 
 const SERVICE = 'influxdb';
 
-/** A Flux string literal (`$` is escaped too: `${` would start interpolation). */
+/**
+ * A Flux string literal: `\` and `"` escaped, and `${` (which would start interpolation) written `\${`. A lone `$`
+ * stays as it is: Flux's parser rejects `\$` before anything but `{` (found by parsing every query the store sends).
+ */
 export function fluxString(value: string): string {
-  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replaceAll('${', '\\${')}"`;
 }
 
 /** A Flux float literal (an integer literal would not compare with a float column). */

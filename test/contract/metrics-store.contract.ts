@@ -135,9 +135,9 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
       expect((await store.readSeries({ ...q, tags: { service: 'missing' } })).values).toEqual(rows.map(() => null));
     });
 
-    it('keeps tag values with spaces, quotes and commas apart', async () => {
+    it('keeps tag values with spaces, quotes, commas and dollars apart', async () => {
       const t = Date.UTC(2026, 0, 1);
-      const odd = { app: "shop's web, eu=1", note: 'a "b" c' };
+      const odd = { app: "shop's web, eu=1", note: 'a "b" c', price: 'costs $5, not ${five}' };
       await store.writePoints([{ measurement: 'odd names', tags: odd, fields: { 'field with space': 3 }, time: t }]);
       const s = await store.readSeries({ measurement: 'odd names', field: 'field with space', tags: odd, from: t, to: t + MIN, stepMs: MIN });
       expect(s.values).toEqual([3]);
