@@ -5,7 +5,9 @@
  *
  * No 2.x server can run on the development machine, so this adapter is tested against recorded 2.x responses
  * (annotated CSV, test/fixtures/influx2) served by a local HTTP server that checks each request's path, org, bucket,
- * precision, token and Flux text (test/unit/influx-v2.test.ts). It has not been run against a live 2.x server.
+ * precision, token and Flux text (test/unit/influx-v2.test.ts), and it runs the MetricsStore contract against a 2.x
+ * protocol double that parses every Flux query with the real Flux parser and interprets it
+ * (test/contract/metrics-store-influx-v2.test.ts). It has not been run against a live 2.x server.
  *
  * Downsampling is Flux `aggregateWindow(every, fn, createEmpty: true, timeSrc: "_start")` after `group()`, so cells
  * are epoch-aligned and labelled by their start like InfluxQL `GROUP BY time()`; gaps are filled by series.ts.
