@@ -226,7 +226,12 @@ describe('two service processes, one Lease', () => {
     const refused = await until('the resumed tick\'s decision', async () => {
       const decisions = await store.readDecisions('shop/web', stoppedAt - 30_000, stoppedAt);
       return decisions.find((d) => d.notes?.includes('not the leader: not applied'));
-    }, 15_000);
+    }, 15_000).catch(async (error: Error) => {
+      // Say what the resumed process and the decision log did, so a failure here can be read.
+      const decisions = await store.readDecisions('shop/web', stoppedAt - 30_000, Date.now());
+      const lines = decisions.map((d) => `${d.time - stoppedAt} ms ${d.loop} ${d.previousReplicas}->${d.desiredReplicas} applied=${d.applied} ${d.rule}; ${d.notes ?? ''}`);
+      throw new Error(`${error.message}\ndecisions (time from the stop):\n${lines.join('\n')}\n${first.name} since the stop:\n${first.service!.output().slice(outputAtStop)}`);
+    });
     expect(refused).toMatchObject({ applied: false });
     expect(refused.previousReplicas).toBe(before * 3);
     expect(refused.desiredReplicas).toBeLessThan(before * 3);
