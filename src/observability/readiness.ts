@@ -1,8 +1,12 @@
 /**
  * Readiness: whether this process can do its work with its dependencies as they are now. Redis (BullMQ,
  * state, calendar) must answer a PING; InfluxDB must answer the metrics store's readiness call; and the
- * metrics write buffer (src/metrics/write-behind-store.ts) must be empty. Anything else is `degraded`, with one
- * reason per dependency in words. Checks are bounded by `timeoutMs` and the result is cached for `cacheMs`,
+ * metrics write buffer (src/metrics/write-behind-store.ts) must be empty. One reason per dependency in words.
+ *
+ * Two levels, because readiness decides whether the pod stays behind its Service: without InfluxDB the api
+ * still serves the calendar, status, the KEDA endpoint and the external metrics API from Redis and memory, so
+ * it is `degraded` but ready (200: taking every api pod out of the Service at once would take the HPA's
+ * metric with it); without Redis it cannot serve the calendar or fresh plans, so it is `unavailable` (503). Checks are bounded by `timeoutMs` and the result is cached for `cacheMs`,
  * so a probe every second costs at most one round trip per dependency.
  *
  * Degraded is not dead: the plan job keeps scaling from what Redis kept (jobs/plan-inputs.ts) and the
@@ -16,7 +20,8 @@ import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { WriteBufferStatus } from '../metrics/write-behind-store.js';
 
 export interface ReadinessReport {
-  status: 'ready' | 'degraded';
+  /** ready: all well; degraded: InfluxDB trouble, still serving (200); unavailable: Redis down (503). */
+  status: 'ready' | 'degraded' | 'unavailable';
   /** One entry per dependency that is not as it should be, naming it ("InfluxDB: ...", "Redis: ..."). */
   reasons: string[];
   /** The metrics write buffer, when this process has one. */
@@ -64,7 +69,8 @@ export function createReadinessCheck(options: ReadinessOptions): () => Promise<R
     const buffer = options.writeBuffer?.();
     if (buffer && buffer.pendingPoints > 0) reasons.push(`InfluxDB: ${buffer.pendingPoints} points waiting to be written${buffer.lastError ? ` (${buffer.lastError})` : ''}`);
     if (buffer && buffer.droppedPoints > 0 && reasons.length > 0) reasons.push(`InfluxDB: ${buffer.droppedPoints} points dropped (write buffer full at ${buffer.maxPoints})`);
-    return { status: reasons.length === 0 ? 'ready' : 'degraded', reasons, ...(buffer ? { writeBuffer: buffer } : {}) };
+    const status = redis.status === 'rejected' ? 'unavailable' : reasons.length > 0 ? 'degraded' : 'ready';
+    return { status, reasons, ...(buffer ? { writeBuffer: buffer } : {}) };
   };
 
   return async () => {

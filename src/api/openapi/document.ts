@@ -15,7 +15,7 @@ import '../schemas/metrics.js';
 
 const readinessSchema = z
   .object({
-    status: z.enum(['ready', 'degraded']),
+    status: z.enum(['ready', 'degraded', 'unavailable']),
     reasons: z.array(z.string()).openapi({ example: ['InfluxDB: influxdb at 127.0.0.1:8086: cannot connect (ECONNREFUSED)'] }),
     writeBuffer: z.object({ pendingPoints: z.number().int(), pendingWrites: z.number().int(), droppedPoints: z.number().int(), maxPoints: z.number().int(), lastError: z.string().nullable(), lastErrorAt: z.number().int().nullable() }).optional(),
   })
@@ -31,11 +31,11 @@ registry.registerPath({
 registry.registerPath({
   method: 'get',
   path: '/readyz',
-  summary: 'Readiness: Redis and InfluxDB answer and no metrics write waits in the buffer (open unless api.protectOperational)',
+  summary: 'Readiness: ready, degraded (InfluxDB trouble: still serving from Redis and memory) or unavailable (Redis down) (open unless api.protectOperational)',
   tags: ['operational'],
   responses: {
-    200: { description: 'Ready.', content: { 'application/json': { schema: readinessSchema } } },
-    503: { description: 'Degraded: each reason names the dependency (InfluxDB, Redis) and what is wrong; the service keeps scaling from what Redis kept.', content: { 'application/json': { schema: readinessSchema } } },
+    200: { description: 'Ready, or degraded: InfluxDB does not answer or writes wait in the buffer; each reason names what is wrong, and the service keeps scaling from what Redis kept.', content: { 'application/json': { schema: readinessSchema } } },
+    503: { description: 'Unavailable: Redis does not answer (the reason says how).', content: { 'application/json': { schema: readinessSchema } } },
   },
 });
 registry.registerPath({

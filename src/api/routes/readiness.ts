@@ -1,7 +1,8 @@
 /**
  * `GET /readyz`: 200 `{status: 'ready', reasons: []}` when Redis and InfluxDB answer and nothing waits in the
- * metrics write buffer, else 503 `{status: 'degraded', reasons: [...]}` naming each dependency and what is
- * wrong (src/observability/readiness.ts). Guarded like /healthz and /metrics (config api.protectOperational).
+ * metrics write buffer; 200 `{status: 'degraded', reasons: [...]}` when only InfluxDB is in trouble (the pod
+ * still serves from Redis and memory); 503 `{status: 'unavailable', ...}` when Redis is down
+ * (src/observability/readiness.ts says why). Guarded like /healthz and /metrics (config api.protectOperational).
  *
  * Left out: liveness (/healthz answers as long as the process serves HTTP).
  */
@@ -13,7 +14,7 @@ export function readinessRoutes(readiness: (() => Promise<ReadinessReport>) | un
   router.get('/readyz', async (_req, res) => {
     // Without a check (tests, the demo on in-memory stores) nothing can be degraded.
     const report: ReadinessReport = readiness ? await readiness() : { status: 'ready', reasons: [] };
-    res.status(report.status === 'ready' ? 200 : 503).set('Cache-Control', 'no-store').json(report);
+    res.status(report.status === 'unavailable' ? 503 : 200).set('Cache-Control', 'no-store').json(report);
   });
   return router;
 }
