@@ -9,7 +9,7 @@ import type { FetchLike } from '../src/scaling/self-healing.js';
 import type { PublishedPlanStore } from '../src/publish/published-plan-store.js';
 import type { EventCounters } from '../src/observability/event-counters.js';
 import type { JobStatsStore } from '../src/observability/job-stats.js';
-import type { ModelArtefact, FittedModel, RegularSeries, FitOptions } from '../src/forecasting/forecaster.js';
+import type { ModelArtefact, FittedModel, RegularSeries, FitOptions, LoadOptions } from '../src/forecasting/forecaster.js';
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 import type { LastKnownStore } from '../src/state/last-known.js';
 import type { AppliedTicks } from '../src/state/applied-ticks.js';
@@ -19,7 +19,7 @@ export interface ModelRepository {
   /** Stores a new version; it becomes current unless it is worse than the current one (then `reason`). */
   saveVersion(target: string, artefact: ModelArtefact): Promise<{ version: number; promoted: boolean; reason?: string }>;
   /** The newest loadable version (falling back to the last good one), or null; `skipped`: newer versions that did not load, and why. */
-  load(target: string): Promise<{ version: number; model: FittedModel; skipped?: { version: number; reason: string }[] } | null>;
+  load(target: string, options?: LoadOptions): Promise<{ version: number; model: FittedModel; skipped?: { version: number; reason: string }[] } | null>;
 }
 
 /** The result of champion selection, as the train job stores it. */

@@ -6,6 +6,7 @@ import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
 import type { JobPayload } from '../queues.js';
 import { fallbackModel, inUseOf, storeProblems } from '../model-fallback.js';
+import { liveModelCalendar } from '../model-calendar.js';
 
 export interface ForecastResult {
   target: string;
@@ -30,6 +31,7 @@ export interface ForecastResult {
  */
 export function forecastProcessor(deps: JobDeps) {
   const cache = new Map<string, { version: number; model: FittedModel }>();
+  const calendar = liveModelCalendar(deps);
   return async (job: Job<JobPayload<'forecast'>>): Promise<ForecastResult> => {
     const { at } = job.data;
     // An unknown subject is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
@@ -39,8 +41,10 @@ export function forecastProcessor(deps: JobDeps) {
     if (!info || info.kind === 'none') return { target: id, model: null, points: 0 };
     const step = deps.config.step;
     let cached = cache.get(id);
+    // The flags the model was trained with (calendar entries, learned floors), as they are now.
+    const flags = await calendar.refresh(id);
     if (!cached || cached.version !== info.version) {
-      const loaded = await deps.models.load(id);
+      const loaded = await deps.models.load(id, { calendar: flags });
       // The replaced model may hold tensors (LSTM): free them.
       if (cached) disposeModel(cached.model);
       cache.delete(id);

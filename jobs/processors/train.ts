@@ -4,8 +4,8 @@ import { disposeModel } from '../../src/forecasting/forecasters.js';
 import type { ModelInfo } from '../../src/state/state-store.js';
 import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
-import { calendarFeatures } from '../../src/scaling/calendar.js';
-import { alreadyCovered, learnedFeature, suggestCalendarFloors } from '../../src/scaling/learned-actions.js';
+import { alreadyCovered, suggestCalendarFloors } from '../../src/scaling/learned-actions.js';
+import { modelCalendar } from '../model-calendar.js';
 import type { JobPayload } from '../queues.js';
 
 const DAY_MS = 86_400_000;
@@ -47,7 +47,7 @@ export function trainProcessor(deps: JobDeps) {
     const [entries, interventions] = await Promise.all([deps.calendarEntries(id), deps.state.listInterventions(id)]);
     const suggestions = suggestCalendarFloors(interventions, at).filter((s) => !alreadyCovered(s, entries));
     await deps.state.setSuggestions(id, suggestions);
-    const calendar = [...calendarFeatures(entries, id), ...(suggestions.length > 0 ? [learnedFeature(suggestions, id)] : [])];
+    const calendar = modelCalendar(entries, suggestions, id);
     const started = performance.now();
     const champion = await deps.train(history, {
       target: id,

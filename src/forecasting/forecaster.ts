@@ -86,11 +86,20 @@ export interface FittedModel {
   toArtefact(): ModelArtefact;
 }
 
+/** What a stored model needs besides its artefact to forecast like it was trained. */
+export interface LoadOptions {
+  /**
+   * The calendar flags it was fitted with, by name (artefacts keep only the names): forecasters that use flags
+   * read them as 0 when absent. Others ignore this.
+   */
+  calendar?: CalendarFeature[];
+}
+
 export interface Forecaster {
   readonly kind: string;
   fit(series: RegularSeries, options?: FitOptions): Promise<FittedModel>;
   /** Rebuilds a fitted model from its artefact; throws InputError on an unknown formatVersion. */
-  load(artefact: ModelArtefact): Promise<FittedModel>;
+  load(artefact: ModelArtefact, options?: LoadOptions): Promise<FittedModel>;
 }
 
 export const DEFAULT_LEVELS = [80, 95] as const;

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
 import { CONFORMAL_KIND, loadConformal } from './calibration.js';
 import { ENSEMBLE_KIND, loadEnsemble } from './ensemble.js';
-import type { FittedModel, ModelArtefact } from './forecaster.js';
+import type { FittedModel, LoadOptions, ModelArtefact } from './forecaster.js';
 import { forecasterKinds, getForecaster, registerForecaster } from './registry.js';
 import { SNAIVE_KIND, seasonalNaiveForecaster } from './seasonal-naive.js';
 
@@ -17,14 +17,18 @@ if (!forecasterKinds().includes(SNAIVE_KIND)) {
   registerForecaster('lstm', async () => (await import('./lstm.js')).lstmForecaster);
 }
 
-/** Rebuilds a fitted model of any kind from its artefact. Throws InputError for unknown kinds. */
-export async function loadModel(artefact: ModelArtefact): Promise<FittedModel> {
-  if (artefact.kind === CONFORMAL_KIND) return loadConformal(artefact, loadModel);
-  if (artefact.kind === ENSEMBLE_KIND) return loadEnsemble(artefact, loadModel);
+/**
+ * Rebuilds a fitted model of any kind from its artefact (the wrappers' members get the same options). Throws
+ * InputError for unknown kinds.
+ */
+export async function loadModel(artefact: ModelArtefact, options: LoadOptions = {}): Promise<FittedModel> {
+  const member = (inner: ModelArtefact) => loadModel(inner, options);
+  if (artefact.kind === CONFORMAL_KIND) return loadConformal(artefact, member);
+  if (artefact.kind === ENSEMBLE_KIND) return loadEnsemble(artefact, member);
   if (!forecasterKinds().includes(artefact.kind)) {
     throw new InputError(`artefact of unknown kind "${artefact.kind}"; known: ${[...forecasterKinds(), CONFORMAL_KIND, ENSEMBLE_KIND].join(', ')}`);
   }
-  return (await getForecaster(artefact.kind)).load(artefact);
+  return (await getForecaster(artefact.kind)).load(artefact, options);
 }
 
 /** Frees what a fitted model holds outside the JS heap (tfjs tensors); a no-op for plain models. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError, ServiceError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/paths.js';
-import type { FittedModel, ModelArtefact } from './forecaster.js';
+import type { FittedModel, LoadOptions, ModelArtefact } from './forecaster.js';
 import { loadModel as loadAnyModel } from './forecasters.js';
 
 /**
@@ -56,7 +56,7 @@ export interface ModelStoreOptions {
   /** Folder holding one sub-folder per target. Default <repo>/models. */
   root?: string;
   /** Rebuilds a fitted model from an artefact (default: any registered kind, see forecasters.ts). */
-  loadModel?: (artefact: ModelArtefact) => Promise<FittedModel>;
+  loadModel?: (artefact: ModelArtefact, options?: LoadOptions) => Promise<FittedModel>;
   /** Epoch ms for savedAt. */
   now?: () => number;
   worseTolerance?: number;
@@ -91,7 +91,7 @@ export interface SaveOptions {
 
 export class ModelStore {
   readonly root: string;
-  private readonly loadModel: (artefact: ModelArtefact) => Promise<FittedModel>;
+  private readonly loadModel: (artefact: ModelArtefact, options?: LoadOptions) => Promise<FittedModel>;
   private readonly now: () => number;
   private readonly worseTolerance: number;
   private readonly fs: ModelStoreFs;
@@ -148,8 +148,8 @@ export class ModelStore {
     return (await this.saveVersion(target, artefact)).version;
   }
 
-  /** The promoted version, or the newest older one that loads. Null when nothing loads. */
-  async load(target: string): Promise<LoadedModel | null> {
+  /** The promoted version, or the newest older one that loads (`options.calendar`: the flags it was fitted with). Null when nothing loads. */
+  async load(target: string, options: LoadOptions = {}): Promise<LoadedModel | null> {
     const all = this.versions(target).sort((a, b) => b - a);
     const current = this.currentVersion(target);
     const candidates = current === undefined ? all : all.filter((v) => v <= current);
@@ -157,7 +157,7 @@ export class ModelStore {
     for (const version of candidates) {
       try {
         const artefact = this.readArtefact(target, version);
-        const model = await this.loadModel(artefact);
+        const model = await this.loadModel(artefact, options);
         return { version, model, artefact, skipped };
       } catch (error) {
         skipped.push({ version, reason: error instanceof Error ? error.message : String(error) });

@@ -5,7 +5,8 @@
  * - a new model measurably worse than the one in use is stored but not promoted: the store keeps serving the
  *   better one, and the model info says why (the worse history is a named synthetic: noise);
  * - reactive interventions recurring at the same time of week become suggested floors (state.getSuggestions) and
- *   reach the forecaster as the "learned:reactive" feature: the trained LSTM's stored input layout names it.
+ *   reach the forecaster as the "learned:reactive" feature: the trained LSTM's stored input layout names it, and
+ *   the forecast job loads the model with that flag (not read as 0), so its forecast is the flagged one.
  *
  * Left out: the champion's choice itself (test/unit/champion.test.ts) and LSTM accuracy (lstm-learns.test.ts).
  */
@@ -21,9 +22,12 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { tracePath } from '../../src/core/paths.js';
 import { seededUniform } from '../../src/core/random.js';
+import { disposeModel } from '../../src/forecasting/forecasters.js';
 import { createModelStore } from '../../src/forecasting/model-store.js';
+import { learnedFeature } from '../../src/scaling/learned-actions.js';
 import type { MetricPoint } from '../../src/metrics/metrics-store.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { forecastProcessor } from '../../jobs/processors/forecast.js';
 import { trainProcessor, type TrainResult } from '../../jobs/processors/train.js';
 import type { JobPayload } from '../../jobs/queues.js';
 
@@ -118,20 +122,20 @@ describe('train job with the real trainer (real Redis, real InfluxDB, folder mod
     expect((await rt.deps.models.load('shop/web'))?.version).toBe(1);
   });
 
-  it('turns recurring reactive scale-ups into suggested floors and trains the forecaster with them as a feature', async () => {
-    // NYC taxi passengers per 30 minutes (data/traces), from Tuesday 2014-07-01; ten days of it.
+  it('turns recurring reactive scale-ups into suggested floors, trains the forecaster with them and forecasts with them', async () => {
+    // NYC taxi passengers per 30 minutes (data/traces), from Tuesday 2014-07-01; two weeks of it, to Tuesday 08:00.
     const taxi = readCsvTrace(tracePath('nab_nyc_taxi_30min.csv')).series;
-    const at = taxi.startMs + 10 * DAY;
+    const at = taxi.startMs + 14 * DAY + 8 * HOUR;
     const { runtime: rt, models } = await start(
       {
         step: '30m',
-        history: '10d',
-        horizon: '2h',
+        history: '15d',
+        horizon: '3h',
         targets: [{ name: 'web', namespace: 'shop', load: { measurement: 'taxi', field: 'passengers' }, capacityPerReplica: 2000, minReplicas: 2, maxReplicas: 40, podStartup: '90s', model: 'lstm' }],
       },
       at,
     );
-    await rt.store.writePoints(taxi.values.slice(0, 10 * 48).map((v, i) => ({ measurement: 'taxi', tags: {}, fields: { passengers: v }, time: taxi.startMs + i * taxi.stepMs })));
+    await rt.store.writePoints(taxi.values.slice(0, 14 * 48 + 16).map((v, i) => ({ measurement: 'taxi', tags: {}, fields: { passengers: v }, time: taxi.startMs + i * taxi.stepMs })));
     // The reactive path had to scale up on Tuesday at 09:10 UTC in three different weeks (and once at random).
     for (const time of [Date.UTC(2014, 5, 24, 9, 10), Date.UTC(2014, 6, 1, 9, 10), Date.UTC(2014, 6, 8, 9, 20), Date.UTC(2014, 6, 3, 15)]) {
       await rt.state.addIntervention({ target: 'shop/web', time, fromReplicas: 3, toReplicas: 6, rule: 'reactive: load 130% of 3 ready' });
@@ -146,5 +150,19 @@ describe('train job with the real trainer (real Redis, real InfluxDB, folder mod
     const inner = (artefact.params as { inner: { kind: string; params: { layout: { calendar: string[] } } } }).inner;
     expect(inner.kind).toBe('lstm');
     expect(inner.params.layout.calendar).toEqual(['learned:reactive']);
+
+    // The forecast job loads it with the flag as it is now: 09:00-10:00 of this Tuesday is inside its horizon.
+    const forecast = await forecastProcessor(rt.deps)({ data: { at, target: 'shop/web' } } as Job<JobPayload<'forecast'>>);
+    expect(forecast.points).toBe(6);
+    const written = (await rt.store.readForecast('shop/web', at, at + 3 * HOUR)).map((p) => p.mean);
+    const store = createModelStore({ root: models });
+    const flag = learnedFeature(suggestions, 'shop/web');
+    expect([at + HOUR, at + 90 * 60_000].map((t) => flag.at(t))).toEqual([1, 1]);
+    const withFlag = (await store.load('shop/web', { calendar: [flag] }))!.model;
+    const withoutFlag = (await store.load('shop/web'))!.model;
+    expect(written).toEqual(withFlag.predict(6).mean);
+    // And the flag matters: read as 0 (what the job did before it passed the flags), the forecast differs.
+    expect(withoutFlag.predict(6).mean).not.toEqual(written);
+    for (const m of [withFlag, withoutFlag]) disposeModel(m);
   }, 180_000);
 });
