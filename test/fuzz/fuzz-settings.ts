@@ -18,10 +18,8 @@ export const FUZZ_SEED = seedText === 'random' ? Math.floor(Math.random() * 2 **
 
 /** Generated inputs per property. Kept modest so all fuzz files together take well under a minute. */
 export const FUZZ_RUNS = {
-  /** HTTP routes of createApp (test/fuzz/http-routes.test.ts): one request per input. */
-  httpRequests: 2_000,
-  /** HTTP: sequences of calendar writes and reads, store read back after each request. */
-  httpCalendarSequences: 150,
+  /** HTTP routes of createApp (test/fuzz/http-routes.test.ts): sequences of HTTP_SEQUENCE_LENGTH requests each. */
+  httpSequences: 300,
   /** Calendar entries across DST changes in six zones (calendar-dst.test.ts). */
   calendarDst: 1_500,
   /** Calendar schema: arbitrary documents, never a crash, only InputError naming a field. */
@@ -38,13 +36,13 @@ export const FUZZ_RUNS = {
 
 export type FuzzProperty = keyof typeof FUZZ_RUNS;
 
-/** Inputs per sequence of httpCalendarSequences (each counts: the store is read back after every one). */
-export const CALENDAR_SEQUENCE_LENGTH = 8;
+/** Requests per generated sequence of the HTTP property (each one counts: the store is read back after each). */
+export const HTTP_SEQUENCE_LENGTH = 8;
 
-/** Requests a run sends or values it checks, all properties together. */
+/** Requests a run sends and values it checks, all properties together. */
 export function totalFuzzInputs(): number {
   const sum = Object.values(FUZZ_RUNS).reduce((a, b) => a + b, 0);
-  return sum - FUZZ_RUNS.httpCalendarSequences + FUZZ_RUNS.httpCalendarSequences * CALENDAR_SEQUENCE_LENGTH;
+  return sum - FUZZ_RUNS.httpSequences + FUZZ_RUNS.httpSequences * HTTP_SEQUENCE_LENGTH;
 }
 
 /** fast-check parameters of one property: the run's seed and its budget. */
