@@ -14,7 +14,8 @@
  *  4. calendar effects (floors, ceilings, absolute, relative); live need still wins over a ceiling;
  *  5. unknown live load: never scale in;
  *  6. maxReplicas (or the over-max buffer, with an alert) and minReplicas;
- *  7. scale-down stabilisation and step limits (state carried in TargetScalingState);
+ *  7. stabilisation and step limits (state carried in TargetScalingState); they pace scale-ups only beyond
+ *     the live need of stage 3 (up to max), which they never hold back;
  *  8. the reactive loop only ever scales up.
  */
 import {
@@ -368,6 +369,17 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   if (stepped.rule) {
     rule = stabilized.rule ? `${stepped.rule}; ${rule.slice(rule.indexOf('wanted'))}` : `${stepped.rule}; wanted ${desired} by ${rule}`;
     desired = stepped.replicas;
+  }
+  // Live need wins over the scale-up stages: they pace growth beyond what load needs now (a forecast's rise),
+  // never the need itself. The step limits count Prescale's own recent scale-ups against the replicas running
+  // now, so after someone scaled the workload down outside Prescale (40 -> 1) the period's start comes out
+  // negative and the limit would hold 1 while load needs 38. `recommended` is at least min(live need, max).
+  const liveFloor = Math.min(liveNeed, recommended);
+  if (desired < liveFloor) {
+    const heldBy = stepped.rule ?? stabilized.rule ?? 'the scale-up limits';
+    record('heldBackTo', desired);
+    rule = `live load ${fmt(load!)} needs ${liveFloor} (+${pct(options.liveMargin)}), above ${heldBy}; ${rule.slice(rule.indexOf('wanted'))}`;
+    desired = liveFloor;
   }
 
   // 8. The fast loop reacts; it never scales in.

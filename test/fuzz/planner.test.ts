@@ -4,7 +4,9 @@
  * calendar effects of every kind; carried state with random recent changes; both loops. Properties:
  *   - desired replicas are an integer within [minReplicas, maxReplicas];
  *   - never below what live load needs now (ceil(load x 1.05 / capacity), computed here) unless max caps it,
- *     or the scale-up step limit (a rate, HPA semantics) holds it part way: then it is exactly that limit;
+ *     also when the scale-up step limit (HPA semantics, counting Prescale's recent scale-ups in the state)
+ *     allows less: e.g. after the workload was scaled down outside Prescale (current below a recent change's
+ *     `to`), where the limit comes out at the current replicas;
  *   - with live load unknown, and in the reactive loop, never below the current replicas (unless above max);
  *   - the same input gives the same output, the input is not changed, and the carried state survives a
  *     JSON round trip (it is kept in Redis as JSON): no NaN or infinite number in it.
@@ -125,9 +127,18 @@ const tickArb: fc.Arbitrary<TickInput> = fc
     nodeLeadMs: fc.option(fc.integer({ min: 0, max: 900_000 }), { nil: undefined }),
     recentPeakLoad: fc.option(metric(100_000), { nil: undefined }),
     state: stateArb,
+    // Prescale scaled up within the last period, then someone scaled the workload down outside it: the state's
+    // last change ends above the replicas running now.
+    scaledDownOutside: fc.option(fc.record({ agoMs: fc.integer({ min: 0, max: 14_999 }), above: fc.integer({ min: 1, max: 200 }), added: fc.integer({ min: 1, max: 200 }) }), { freq: 3 }),
     loop: fc.constantFrom('plan', 'reactive'),
   })
   .map((r) => {
+    if (r.scaledDownOutside) {
+      const { agoMs, above, added } = r.scaledDownOutside;
+      const to = Math.max(0, r.desiredReplicas) + above;
+      const state = r.state ?? { mode: 'predictive', recommendations: [], changes: [], reactiveUntil: null };
+      r.state = { ...state, changes: [...state.changes, { time: NOW - agoMs, from: Math.max(0, to - added), to }] };
+    }
     const model = Object.fromEntries(Object.entries(r.model).filter(([, v]) => v !== undefined)) as unknown as TickInput['model'];
     const input: TickInput = {
       now: NOW,
@@ -172,11 +183,12 @@ function nonFiniteNumbers(value: unknown, path = ''): string[] {
 describe('fuzz: planner', () => {
   const counter = fuzzCounter('plannerTicks');
   // The generator must reach the cases the properties are about, or they would hold vacuously.
-  const reached = { liveNeedDecides: 0, heldByRate: 0, unknownLoad: 0 };
+  const reached = { liveNeedDecides: 0, needAboveStepLimit: 0, externalScaleDown: 0, unknownLoad: 0 };
   afterAll(() => {
     console.log('fuzz plannerTicks cases reached:', reached);
     expect(reached.liveNeedDecides).toBeGreaterThan(20);
-    expect(reached.heldByRate).toBeGreaterThan(20);
+    expect(reached.needAboveStepLimit).toBeGreaterThan(20);
+    expect(reached.externalScaleDown).toBeGreaterThan(20);
     expect(reached.unknownLoad).toBeGreaterThan(100);
   });
 
@@ -196,12 +208,17 @@ describe('fuzz: planner', () => {
 
     const current = Math.max(0, Math.round(input.workload.desiredReplicas));
     const need = liveNeedOf(input);
-    // Only the scale-up rate may hold it below the live need, and then exactly at the limit (never a scale-in).
-    const limit = Math.min(maxReplicas, Math.max(minReplicas, scaleUpLimit(current, input.state?.changes ?? [], input.now, DEFAULT_PLANNER.policy.scaleUp)));
-    const heldByRate = desired === limit && desired >= Math.min(current, maxReplicas);
-    expect(desired >= Math.min(need ?? 0, maxReplicas) || heldByRate, `desired ${desired} below live need ${need}: ${result.decision.rule}`).toBe(true);
-    if (need !== null && need > 0 && desired === Math.min(need, maxReplicas) ) reached.liveNeedDecides++;
-    if (need !== null && desired < Math.min(need, maxReplicas)) reached.heldByRate++;
+    // Never below the live need (up to max), whatever the scale-up step limit allows.
+    expect(desired, `desired below live need ${need}: ${result.decision.rule}`).toBeGreaterThanOrEqual(Math.min(need ?? 0, maxReplicas));
+    const changes = input.state?.changes ?? [];
+    const limit = scaleUpLimit(current, changes, input.now, DEFAULT_PLANNER.policy.scaleUp);
+    if (need !== null && need > 0 && desired === Math.min(need, maxReplicas)) reached.liveNeedDecides++;
+    if (need !== null && limit < Math.min(need, maxReplicas)) {
+      reached.needAboveStepLimit++;
+      // Scaled down outside Prescale after its own recent scale-up: the step limit holds the current replicas.
+      const recentUp = changes.some((c) => c.time > input.now - 15_000 && c.to > c.from && c.to > current);
+      if (recentUp && limit === Math.max(current, 1)) reached.externalScaleDown++;
+    }
     if (need === null) reached.unknownLoad++;
     // Unknown live load, or the reactive loop: no scale-in.
     const noScaleIn = need === null || input.loop === 'reactive' ? Math.min(current, maxReplicas) : 0;

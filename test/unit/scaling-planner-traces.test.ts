@@ -108,11 +108,13 @@ describe('planTick on real traces', () => {
         model: { model: 'snaive[288]', trainedAt: now - 3_600_000, historyDays: spike / 288, requiredHistoryDays: 2 },
       }),
     );
-    expect(result.decision.rule).toMatch(/^step limit \+5; wanted \d+ by reactive: load/);
+    // The step policy (4 pods or 100% per 15 s) would allow 5 -> 10; live load (1673 / 20 + 5%) needs 88 and
+    // wins: the step limit paces only what the HPA formula wants beyond it.
+    expect(result.decision.rule).toMatch(/^live load 1673 needs 88 \(\+5%\), above step limit \+5; wanted \d+ by reactive: load/);
     expect(result.decision.mode).toBe('reactive');
     expect(result.decision.notes).toContain('breaches: load, forecast-bound');
-    // The HPA formula, limited by the step policy (4 pods or 100% per 15 s): 5 -> 10.
-    expect(result.desiredReplicas).toBe(10);
+    expect(result.decision.inputs.heldBackTo).toBe(10);
+    expect(result.desiredReplicas).toBe(88);
     expect(result.state.reactiveUntil).toBe(now + 300_000);
   });
 });
