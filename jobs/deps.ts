@@ -13,6 +13,7 @@ import type { ModelArtefact, FittedModel, RegularSeries, FitOptions, LoadOptions
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 import type { LastKnownStore } from '../src/state/last-known.js';
 import type { AppliedTicks } from '../src/state/applied-ticks.js';
+import type { Fence } from '../src/cluster/fenced-cluster.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
@@ -53,6 +54,12 @@ export interface JobDeps {
    * before it is sent (src/cluster/fenced-cluster.ts).
    */
   isLeader: () => boolean;
+  /**
+   * The Lease fence (the local bound plus the Lease read back; LeaderElector.fence), asked right before a write
+   * to shared state that acts on the cluster without a patch: the hpa/keda publish. Absent: one process, always
+   * its own leader (the simulated cluster).
+   */
+  fence?: Fence;
   /** Which process applied which plan tick (at most once per tick; jobs/apply-once.ts). */
   appliedTicks?: AppliedTicks;
   /** Measured lead times (pod created -> Ready, node created -> Ready); configured values until enough exist. */

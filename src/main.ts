@@ -68,7 +68,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     cluster,
     modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local'),
     ...(kube
-      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), leadTimes: kube.leadTimes, identity: kube.elector.identity }
+      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), fence: () => kube.elector.fence(), leadTimes: kube.leadTimes, identity: kube.elector.identity }
       : { leadTimes: cluster as SimulatedCluster }),
   });
   const closers: (() => Promise<void>)[] = [];

@@ -26,6 +26,7 @@ import { createWriteBehindStore, type WriteBehindStore } from './metrics/write-b
 import { createRedisLastKnownStore } from './state/last-known.js';
 import { createReadinessCheck, type ReadinessReport } from './observability/readiness.js';
 import { createRedisAppliedTicks } from './state/applied-ticks.js';
+import type { Fence } from './cluster/fenced-cluster.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   /** Default: the Redis calendar store under the configured prefix. */
   calendar?: CalendarStore;
   isLeader?: () => boolean;
+  /** The Lease fence for writes that are not patches (the hpa/keda publish); absent: always the leader. */
+  fence?: Fence;
   leadTimes?: LeadTimeObserver;
   /** This process's identity in the applied-ticks record (the Lease holder identity); default hostname-pid. */
   identity?: string;
@@ -99,6 +102,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     calendarEntries: (target) => calendar.list(target),
     collect: options.collect ?? (async () => []),
     isLeader: options.isLeader ?? (() => true),
+    ...(options.fence ? { fence: options.fence } : {}),
     lastKnown: createRedisLastKnownStore(redis, config.redis.prefix),
     appliedTicks: createRedisAppliedTicks(redis, config.redis.prefix, options.identity ?? `${hostname()}-${process.pid}`),
     published,

@@ -112,7 +112,7 @@ export function planProcessor(deps: JobDeps) {
     const change = planned !== workload.desiredReplicas;
     const acting = !target.forecastOnly && deps.isLeader();
     const mayApply = change && direct && conflict === null && acting;
-    const published = change && !direct && acting && deps.published !== undefined;
+    const publishing = change && !direct && acting && deps.published !== undefined;
     // At most once per tick, and only while the Lease is still ours at the moment of the patch (apply-once.ts).
     const outcome = mayApply
       ? await applyOnce(deps, job, { subject: id, value: planned }, () => deps.cluster.scaleWorkload(ref, planned)).catch((error: unknown) =>
@@ -121,6 +121,23 @@ export function planProcessor(deps: JobDeps) {
         )
       : null;
     const applied = outcome?.applied === true;
+    // Shared state (scaling state, planned pods, published plan, event counters) is the leader's: a tick that ran
+    // in a process which was not leading by then, or whose apply was refused (fence, tick already applied), records
+    // its decision only. Otherwise its unapplied change would count in the leader's step limits and windows.
+    let ownsState = target.forecastOnly || (acting && (outcome === null || outcome.applied));
+    // Asked again right before those writes when this tick applied nothing (an applied patch was fenced a moment
+    // ago): the tick may have outlasted the Lease (a slow InfluxDB or API server, a paused process). In hpa/keda
+    // mode the published plan is what the HPA or ScaledObject applies, changed or not, so it is fenced like a
+    // patch: the local bound and the Lease read back (deps.fence).
+    let refused: string | null = null;
+    if (ownsState && !target.forecastOnly && outcome === null) {
+      const verdict = !direct && deps.fence ? await deps.fence() : deps.isLeader() ? null : { held: false as const, reason: 'the lease was lost while the tick ran' };
+      if (verdict && !verdict.held) {
+        ownsState = false;
+        refused = verdict.reason;
+      }
+    }
+    const published = publishing && refused === null;
     const decision: ScalingDecision = {
       ...result.decision,
       mode: conflict ? 'conflict' : result.decision.mode,
@@ -133,39 +150,7 @@ export function planProcessor(deps: JobDeps) {
       published,
       previousReplicas: workload.desiredReplicas,
     };
-    const notes = [conflict?.reason, decision.notes, ...forecastRead.notes, ...liveRead.notes];
-    // Retries and re-reads on the way to the cluster (src/kube/kube-actuator.ts), when there were any.
-    if (outcome?.applied && outcome.result) notes.push(...outcome.result.notes);
-    if (previous && planned > result.desiredReplicas) notes.push(`held at ${planned}, published at ${new Date(previous.at).toISOString()} (a reactive tick only raises the published plan)`);
-    if (published) notes.push(actuation === 'hpa' ? `published for the HPA (external metric ${PLANNED_REPLICAS_METRIC})` : 'published for KEDA (metrics-api scaler)');
-    if (outcome && !outcome.applied) notes.push(outcome.reason);
-    if (change && !mayApply && !published && !conflict) notes.push(`${target.forecastOnly ? 'forecast-only' : 'not the leader'}: not ${direct ? 'applied' : 'published'}`);
-    if (target.forecastOnly && check.conflict) notes.push(check.conflict.reason);
-    notes.push(...check.warnings);
-    if (podLead.source === 'measured') notes.push(`pod lead time ${podLead.description}`);
-    if (loop === 'reactive' && target.serviceCheck) {
-      const healing = await selfHeal(deps, target, workload);
-      notes.push(healing.reason);
-      decision.inputs = { ...decision.inputs, checkFailures: healing.state.consecutiveFailures, redeployed: healing.action === 'redeploy' ? 1 : 0, ...(healing.alert ? { alertRedeployBudget: 1 } : {}) };
-    }
-    const joined = notes.filter(Boolean).join('; ');
-    if (joined) decision.notes = joined;
-    // Reactive scale-ups are remembered: recurring ones become suggested calendar floors (train job).
-    const intervention = interventionFromDecision(decision);
-    if (intervention && (applied || published)) await deps.state.addIntervention(intervention);
-    // Shared state (scaling state, planned pods, published plan, event counters) is the leader's: a tick that ran
-    // in a process which was not leading by then, or whose apply was refused (fence, tick already applied), records
-    // its decision only. Otherwise its unapplied change would count in the leader's step limits and windows.
-    const ownsState = target.forecastOnly || (acting && (outcome === null || outcome.applied));
-    if (ownsState) await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
-    if (ownsState && target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
-    await deps.store.writeDecisions([decision]);
-    // Counted once the decision is recorded (a retried tick that failed before this point counts once).
-    const events: ScalingEvent[] = [];
-    // A breach seen and replicas up (the rule may name a later stage, e.g. "max 8 (wanted 15)").
-    if (decision.inputs['breachReplicas'] !== undefined && decision.desiredReplicas > decision.previousReplicas) events.push(SCALING_EVENTS.reactiveTrigger);
-    if (decision.inputs['alertAboveMax']) events.push(SCALING_EVENTS.forecastAboveMax);
-    if (ownsState && events.length > 0) await deps.events?.increment(id, events);
+    // Written right after the fence above, before anything slow (the decision goes to InfluxDB below).
     if (ownsState) await deps.published?.put({
       target: id,
       at,
@@ -185,6 +170,36 @@ export function planProcessor(deps: JobDeps) {
       ...(conflict ? { conflict } : {}),
       ...(check.warnings.length > 0 ? { actuationWarnings: check.warnings } : {}),
     });
+    const notes = [conflict?.reason, decision.notes, ...forecastRead.notes, ...liveRead.notes];
+    // Retries and re-reads on the way to the cluster (src/kube/kube-actuator.ts), when there were any.
+    if (outcome?.applied && outcome.result) notes.push(...outcome.result.notes);
+    if (previous && planned > result.desiredReplicas) notes.push(`held at ${planned}, published at ${new Date(previous.at).toISOString()} (a reactive tick only raises the published plan)`);
+    if (published) notes.push(actuation === 'hpa' ? `published for the HPA (external metric ${PLANNED_REPLICAS_METRIC})` : 'published for KEDA (metrics-api scaler)');
+    if (outcome && !outcome.applied) notes.push(outcome.reason);
+    if (refused) notes.push(`not the leader: ${direct ? 'scaling state not written' : 'not published'} (${refused})`);
+    else if (change && !mayApply && !published && !conflict) notes.push(`${target.forecastOnly ? 'forecast-only' : 'not the leader'}: not ${direct ? 'applied' : 'published'}`);
+    if (target.forecastOnly && check.conflict) notes.push(check.conflict.reason);
+    notes.push(...check.warnings);
+    if (podLead.source === 'measured') notes.push(`pod lead time ${podLead.description}`);
+    if (loop === 'reactive' && target.serviceCheck) {
+      const healing = await selfHeal(deps, target, workload);
+      notes.push(healing.reason);
+      decision.inputs = { ...decision.inputs, checkFailures: healing.state.consecutiveFailures, redeployed: healing.action === 'redeploy' ? 1 : 0, ...(healing.alert ? { alertRedeployBudget: 1 } : {}) };
+    }
+    const joined = notes.filter(Boolean).join('; ');
+    if (joined) decision.notes = joined;
+    // Reactive scale-ups are remembered: recurring ones become suggested calendar floors (train job).
+    const intervention = interventionFromDecision(decision);
+    if (intervention && (applied || published)) await deps.state.addIntervention(intervention);
+    if (ownsState) await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
+    if (ownsState && target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
+    await deps.store.writeDecisions([decision]);
+    // Counted once the decision is recorded (a retried tick that failed before this point counts once).
+    const events: ScalingEvent[] = [];
+    // A breach seen and replicas up (the rule may name a later stage, e.g. "max 8 (wanted 15)").
+    if (decision.inputs['breachReplicas'] !== undefined && decision.desiredReplicas > decision.previousReplicas) events.push(SCALING_EVENTS.reactiveTrigger);
+    if (decision.inputs['alertAboveMax']) events.push(SCALING_EVENTS.forecastAboveMax);
+    if (ownsState && events.length > 0) await deps.events?.increment(id, events);
     if (applied || published) deps.logger.info({ target: id, job: job.id, from: workload.desiredReplicas, to: planned, rule: decision.rule, mode: decision.mode, actuation }, applied ? 'scaled' : 'published');
     return { target: id, mode: decision.mode, from: workload.desiredReplicas, to: planned, applied, published, rule: decision.rule };
   };

@@ -33,6 +33,17 @@ export interface ScaleOutcome {
   notes: string[];
 }
 
+/** Options of one write (scale a workload, restart it, drive a node pool). */
+export interface WriteOptions {
+  /**
+   * Asked immediately before every write request leaves: the first and each retry (after a Retry-After wait, a
+   * backoff, a request that timed out, a re-read). Rejects (NotLeaderError) when this process may no longer
+   * write: an actuator's own retries can outlast the Lease that was checked when the write began. An adapter
+   * that sends one request after no wait (the simulated cluster) may ignore it.
+   */
+  mayWrite?: () => Promise<void>;
+}
+
 export interface NodePoolState {
   /** Node capacity asked for (nodes, or the equivalent placeholder capacity). */
   desiredNodes: number;
@@ -44,12 +55,12 @@ export interface NodePoolState {
 export interface ClusterActuator {
   getWorkload(ref: WorkloadRef): Promise<WorkloadState>;
   /** Sets spec.replicas through the scale subresource; may say how it went (retries, a re-read that found it done). */
-  scaleWorkload(ref: WorkloadRef, replicas: number): Promise<ScaleOutcome | void>;
+  scaleWorkload(ref: WorkloadRef, replicas: number, options?: WriteOptions): Promise<ScaleOutcome | void>;
   /** Rolling restart (pod template annotation), for self-healing redeploys. */
-  restartWorkload(ref: WorkloadRef, reason: string): Promise<void>;
+  restartWorkload(ref: WorkloadRef, reason: string, options?: WriteOptions): Promise<void>;
   getNodePool(pool: string): Promise<NodePoolState>;
   /** Drives the pool's capacity in the way the pool is configured for (see config nodePools[].driver). */
-  scaleNodePool(pool: string, nodes: number): Promise<void>;
+  scaleNodePool(pool: string, nodes: number, options?: WriteOptions): Promise<void>;
   /**
    * Other controllers that write replicas in a namespace: HorizontalPodAutoscalers and KEDA ScaledObjects,
    * with what each scales (src/scaling/actuation.ts decides which of them concern a target). One call per

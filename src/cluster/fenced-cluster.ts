@@ -5,7 +5,9 @@
  * With several replicas only the Lease holder applies; the plan job checks `deps.isLeader()` when it decides,
  * but a tick can stall between deciding and patching (a paused process, a slow API server), and leadership
  * can move meanwhile. The fence (LeaderElector.fence: the local monotonic bound plus the Lease read back)
- * is asked immediately before each write, so the write leaves only from the current leader.
+ * is asked before handing a write over (so a refused write costs no reads), and handed to the actuator as
+ * `mayWrite`, which asks it again right before every write request, retries included: a 429's Retry-After,
+ * a backoff or a timed-out request can outlast the Lease (src/kube/kube-actuator.ts).
  *
  * Left out: what "the leader" means (the fence decides); the simulated cluster needs no fence (one process).
  */
@@ -41,16 +43,19 @@ export function fencedCluster(inner: ClusterActuator, fence: Fence): ClusterActu
     getNodePool: (pool) => inner.getNodePool(pool),
     listAutoscalers: (namespace) => inner.listAutoscalers(namespace),
     async scaleWorkload(ref, replicas) {
-      await guard(`scale ${ref.kind} ${ref.namespace}/${ref.name} to ${replicas}`);
-      return inner.scaleWorkload(ref, replicas);
+      const action = `scale ${ref.kind} ${ref.namespace}/${ref.name} to ${replicas}`;
+      await guard(action);
+      return inner.scaleWorkload(ref, replicas, { mayWrite: () => guard(action) });
     },
     async restartWorkload(ref, reason) {
-      await guard(`restart ${ref.kind} ${ref.namespace}/${ref.name}`);
-      return inner.restartWorkload(ref, reason);
+      const action = `restart ${ref.kind} ${ref.namespace}/${ref.name}`;
+      await guard(action);
+      return inner.restartWorkload(ref, reason, { mayWrite: () => guard(action) });
     },
     async scaleNodePool(pool, nodes) {
-      await guard(`scale node pool ${pool} to ${nodes}`);
-      return inner.scaleNodePool(pool, nodes);
+      const action = `scale node pool ${pool} to ${nodes}`;
+      await guard(action);
+      return inner.scaleNodePool(pool, nodes, { mayWrite: () => guard(action) });
     },
   };
 }

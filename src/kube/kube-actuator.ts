@@ -4,12 +4,14 @@
  * Replicas change only through the scale subresource with a JSON merge patch (so Prescale needs
  * `deployments/scale` patch, never update on whole Deployments); restarts patch the pod template annotation
  * `kubectl.kubernetes.io/restartedAt` as `kubectl rollout restart` does. Node pools are driven per
- * config `nodePools[].driver` (see node-pools.ts). Every call retries per kube-request.ts.
+ * config `nodePools[].driver` (see node-pools.ts). Every call retries per kube-request.ts; every write request,
+ * each retry included, first asks the caller's `mayWrite` (WriteOptions: the Lease fence), since the retries
+ * (Retry-After, backoff, timeouts) can take longer than the Lease that was checked when the write began.
  *
  * Left out: watching (state is read when asked; a tick is seconds apart), JSON patch and server-side apply.
  */
 import { AutoscalingV2Api, PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import type { AutoscalerListing, ClusterActuator, NodePoolState, ScaleOutcome, WorkloadRef, WorkloadState } from '../cluster/cluster.js';
+import type { AutoscalerListing, ClusterActuator, NodePoolState, ScaleOutcome, WorkloadRef, WorkloadState, WriteOptions } from '../cluster/cluster.js';
 import type { NodePoolConfig, TargetConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { InputError, ServiceError } from '../core/errors.js';
@@ -78,8 +80,10 @@ export class KubeActuator implements ClusterActuator {
    * Patches spec.replicas on /scale. A retry (after a 409, a 5xx, a 429 or a request that got no answer) first
    * reads /scale again and patches only if spec.replicas is not the value yet: an attempt whose answer was lost
    * may have been applied, and a conflict means someone else wrote. Each retry is reported in the outcome.
+   * `mayWrite` is asked right before each PATCH (after the wait and the re-read), so a retry never leaves a
+   * process that lost the Lease meanwhile; its refusal ends the call unchanged (no further retries).
    */
-  async scaleWorkload(ref: WorkloadRef, replicas: number): Promise<ScaleOutcome> {
+  async scaleWorkload(ref: WorkloadRef, replicas: number, options: WriteOptions = {}): Promise<ScaleOutcome> {
     if (!Number.isInteger(replicas) || replicas < 0) throw new InputError(`replicas must be an integer >= 0, got ${replicas}`, `${ref.namespace}/${ref.name}`);
     this.refuseIfForecastOnly(ref);
     const api = parseWorkloadKind(ref.kind);
@@ -101,6 +105,7 @@ export class KubeActuator implements ClusterActuator {
           }
           notes.push(`re-read /scale before attempt ${attempts}: ${found ?? 'unset'}, patching`);
         }
+        await options.mayWrite?.();
         if (api.kind === 'Deployment') await this.apps.patchNamespacedDeploymentScale({ namespace, name, body }, mergePatch());
         else if (api.kind === 'StatefulSet') await this.apps.patchNamespacedStatefulSetScale({ namespace, name, body }, mergePatch());
         else await this.custom.patchNamespacedCustomObjectScale({ group: api.group, version: api.version, plural: api.plural, namespace, name, body }, mergePatch());
@@ -112,7 +117,7 @@ export class KubeActuator implements ClusterActuator {
     return { attempts, alreadyApplied, notes };
   }
 
-  async restartWorkload(ref: WorkloadRef, reason: string): Promise<void> {
+  async restartWorkload(ref: WorkloadRef, reason: string, options: WriteOptions = {}): Promise<void> {
     const api = parseWorkloadKind(ref.kind);
     if (api.kind === 'custom') throw new InputError(`rolling restart is supported for Deployment and StatefulSet, not ${ref.kind}`, `${ref.namespace}/${ref.name}`);
     this.refuseIfForecastOnly(ref);
@@ -122,6 +127,7 @@ export class KubeActuator implements ClusterActuator {
     const annotations = { [RESTARTED_AT_ANNOTATION]: new Date(this.clock.now()).toISOString(), [RESTART_REASON_ANNOTATION]: reason.slice(0, 250) };
     const body = { spec: { template: { metadata: { annotations } } } };
     await this.call(`restart ${ref.kind} ${namespace}/${name}`, async () => {
+      await options.mayWrite?.();
       if (api.kind === 'Deployment') await this.apps.patchNamespacedDeployment({ namespace, name, body }, mergePatch());
       else await this.apps.patchNamespacedStatefulSet({ namespace, name, body }, mergePatch());
     });
@@ -158,7 +164,7 @@ export class KubeActuator implements ClusterActuator {
     return { desiredNodes, readyNodes, pendingPods };
   }
 
-  async scaleNodePool(poolName: string, nodes: number): Promise<void> {
+  async scaleNodePool(poolName: string, nodes: number, options: WriteOptions = {}): Promise<void> {
     if (!Number.isInteger(nodes) || nodes < 0) throw new InputError(`nodes must be an integer >= 0, got ${nodes}`, `nodePools.${poolName}`);
     const pool = this.pool(poolName);
     const driver = pool.driver;
@@ -171,7 +177,7 @@ export class KubeActuator implements ClusterActuator {
       case 'placeholder': {
         const { placeholders } = await this.placeholderState(driver.namespace, driver.deployment);
         const used = await this.nodesUsedByWorkloads(await this.listNodes(pool), placeholders);
-        await this.scaleWorkload({ kind: 'Deployment', namespace: driver.namespace, name: driver.deployment }, headroomUnitsFor(nodes, used));
+        await this.scaleWorkload({ kind: 'Deployment', namespace: driver.namespace, name: driver.deployment }, headroomUnitsFor(nodes, used), options);
         break;
       }
       case 'capacity-buffer': {
@@ -179,6 +185,7 @@ export class KubeActuator implements ClusterActuator {
         // Re-read inside the retried call so a 409 (someone else changed the buffer) works on fresh state.
         await this.call(`patch capacitybuffer ${driver.namespace}/${driver.buffer}`, async () => {
           const buffer = await this.readCapacityBuffer(driver.namespace, driver.buffer);
+          await options.mayWrite?.();
           await this.custom.patchNamespacedCustomObject(
             { ...CAPACITY_BUFFERS, namespace: driver.namespace, name: driver.buffer, body: { metadata: { resourceVersion: buffer.metadata?.resourceVersion }, spec: { replicas: units } } },
             mergePatch(),
@@ -190,6 +197,7 @@ export class KubeActuator implements ClusterActuator {
         await this.call(`scale machinedeployment ${driver.namespace}/${driver.machineDeployment}`, async () => {
           const md = await this.readMachineDeployment(driver.namespace, driver.machineDeployment);
           this.refuseIfAutoscaled(md, `MachineDeployment ${driver.namespace}/${driver.machineDeployment}`);
+          await options.mayWrite?.();
           await this.custom.patchNamespacedCustomObjectScale({ ...MACHINE_DEPLOYMENTS, namespace: driver.namespace, name: driver.machineDeployment, body: { spec: { replicas: nodes } } }, mergePatch());
         });
         break;
@@ -199,6 +207,7 @@ export class KubeActuator implements ClusterActuator {
           if (nodePool.spec?.replicas === undefined) {
             throw new ServiceError('kubernetes', this.context.server, `Karpenter NodePool ${driver.nodePool} has no spec.replicas: it is a dynamic pool that Karpenter owns; Prescale never resizes it (use the placeholder or capacity-buffer driver)`, false);
           }
+          await options.mayWrite?.();
           await this.custom.patchClusterCustomObject({ ...KARPENTER_NODEPOOLS, name: driver.nodePool, body: { metadata: { resourceVersion: nodePool.metadata?.resourceVersion }, spec: { replicas: nodes } } }, mergePatch());
         });
         break;
