@@ -82,9 +82,18 @@ describe('HTTP API', () => {
     expect(await route.json()).toEqual({ error: 'not_found', message: 'no route for GET /api/nothing', details: [{ path: '', message: 'no such route' }] });
   });
 
-  it('serves the status page', async () => {
+  it('serves the dashboard page and every script it loads itself (no CDN)', async () => {
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/status');
+    const html = await page.text();
+    const sources = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]!);
+    expect(sources.length).toBeGreaterThanOrEqual(3); // the app, d3 and Plot
+    expect(sources.filter((src) => /^(https?:)?\/\//.test(src))).toEqual([]);
+    for (const src of sources) {
+      const script = await fetch(new URL(src, `${base}/`));
+      expect(script.status, src).toBe(200);
+      expect(script.headers.get('content-type'), src).toMatch(/javascript/);
+      expect((await script.text()).length, src).toBeGreaterThan(1_000);
+    }
   });
 });

@@ -82,7 +82,7 @@ describe('listing other autoscalers through the API server', () => {
     const listing = await actuator(fake).listAutoscalers('shop');
     expect(listing.autoscalers.map((a) => `${a.kind} ${a.name}`)).toEqual(['ScaledObject web']);
     expect(listing.unchecked).toHaveLength(1);
-    expect(listing.unchecked[0]).toMatch(/^HorizontalPodAutoscaler: 403 Forbidden: .*forbidden.* \(grant list on horizontalpodautoscalers\.autoscaling, see deploy\/rbac\.yaml\)$/);
+    expect(listing.unchecked[0]).toMatch(/^HorizontalPodAutoscaler: 403 Forbidden: .*forbidden.* \(grant list on horizontalpodautoscalers\.autoscaling, see deploy\/base\/rbac\.yaml\)$/);
     expect(fake.requestsTo('GET', HPAS).map((r) => r.status)).toEqual([403]);
   });
 
