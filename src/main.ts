@@ -14,6 +14,7 @@ import { loadConfig } from './config/load-config.js';
 import type { PrescaleConfig } from './config/schema.js';
 import { wallClock } from './core/clock.js';
 import { PrescaleError } from './core/errors.js';
+import { configSecrets, registerSecrets, scrubSecrets } from './core/secrets.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { REPO_ROOT } from './core/paths.js';
 import { createKubeAdapters, type KubeAdapters } from './kube/kube-adapters.js';
@@ -61,6 +62,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const roles = parseRoles(argv.find((a) => a.startsWith('--roles='))?.slice('--roles='.length) ?? env['PRESCALE_ROLES'] ?? ROLES.join(','));
   const logger = createLogger('prescale', env['PRESCALE_LOG_LEVEL'] ?? 'info');
   const config = loadConfig(configFile, env);
+  // From here on, logs and error answers are scrubbed of the configured tokens and passwords.
+  registerSecrets(configSecrets(config));
   const { cluster, kube } = createCluster(config, logger);
   const runtime = await createRuntime(config, {
     clock: wallClock,
@@ -160,7 +163,7 @@ if (isMain) {
       process.on('SIGINT', () => shutdown('SIGINT'));
     })
     .catch((error: unknown) => {
-      console.error(`prescale failed to start: ${(error as Error).message}`);
+      console.error(`prescale failed to start: ${scrubSecrets((error as Error).message)}`);
       process.exit(1);
     });
 }

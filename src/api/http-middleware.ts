@@ -10,6 +10,7 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { InputError, PrescaleError } from '../core/errors.js';
+import { scrubSecrets } from '../core/secrets.js';
 import type { Logger } from '../core/logger.js';
 import { HttpError } from './http-error.js';
 import { requireScope, type TokenAuth } from './token-auth.js';
@@ -152,7 +153,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const retryable = error instanceof PrescaleError ? error.retryable : true;
     logger.error({ err: error }, 'request failed');
-    const body = new HttpError(retryable ? 503 : 500, retryable ? 'unavailable' : 'internal', (error as Error).message).body();
+    // A dependency's message may carry an address with credentials or a secret a library echoed: scrubbed.
+    const body = new HttpError(retryable ? 503 : 500, retryable ? 'unavailable' : 'internal', scrubSecrets(String((error as Error)?.message ?? error))).body();
     res.status(retryable ? 503 : 500).json(body);
   };
 }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { ServiceError } from './errors.js';
+import { stripUrlCredentials } from './secrets.js';
 
 /** Address without credentials, for error messages and logs. */
 export function redisAddress(url: string): string {
@@ -7,7 +8,8 @@ export function redisAddress(url: string): string {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '6379'}`;
   } catch {
-    return url;
+    // Not a URL (a socket path, or a typo): never echo what could be a password.
+    return stripUrlCredentials(url).replace(/:[^:@/]*@/, '@');
   }
 }
 

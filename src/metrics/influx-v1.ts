@@ -10,6 +10,7 @@
  */
 import type { Point } from '@influxdata/influxdb-client';
 import { ServiceError } from '../core/errors.js';
+import { stripUrlCredentials } from '../core/secrets.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { AsIssuedQuery, DecisionFilter, EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
 import { MEASUREMENTS } from './metrics-store.js';
@@ -107,9 +108,22 @@ function describeFetchError(error: unknown): string {
   return `unreachable (${cause?.message ?? (error as Error).message})`;
 }
 
+/** The user and password in a URL (percent-decoded), or null. */
+function urlCredentials(url: string): { username: string; password: string } | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.username ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : null;
+  } catch {
+    return null;
+  }
+}
+
 export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore {
-  const base = options.url.replace(/\/+$/, '');
+  // fetch refuses URLs with credentials: a user and password in the URL become Basic auth (unless set apart),
+  // and messages and logs name the server without them.
+  const base = stripUrlCredentials(options.url).replace(/\/+$/, '');
   const address = base;
+  const inUrl = urlCredentials(options.url);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const batchLines = options.batchLines ?? DEFAULT_BATCH_LINES;
   const doFetch = options.fetch ?? fetch;
@@ -123,7 +137,7 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
   if (options.token) authHeaders['authorization'] = `Token ${options.token}`;
   else if (options.username !== undefined) {
     authHeaders['authorization'] = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
-  }
+  } else if (inUrl) authHeaders['authorization'] = `Basic ${Buffer.from(`${inUrl.username}:${inUrl.password}`).toString('base64')}`;
 
   /** One HTTP exchange; maps every failure to a ServiceError that says whether a retry may help. */
   async function send(method: 'GET' | 'POST', path: string, params: Record<string, string>, body?: string, contentType?: string): Promise<{ status: number; text: string }> {

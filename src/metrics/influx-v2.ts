@@ -14,6 +14,7 @@
  */
 import { HttpError, InfluxDB, RequestTimedOutError, setLogger, type Point } from '@influxdata/influxdb-client';
 import { InputError, ServiceError } from '../core/errors.js';
+import { stripUrlCredentials } from '../core/secrets.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Aggregate, AsIssuedQuery, DecisionFilter, EpochMs, ForecastPoint, GridSeries, MetricPoint, MetricsStore, ScalingDecision, SeriesQuery, StoredForecast, Tags } from './metrics-store.js';
 import { MEASUREMENTS } from './metrics-store.js';
@@ -77,13 +78,15 @@ function fluxFilter(measurement: string, field: string | undefined, tags: Tags |
 const FLUX_FN: Record<Aggregate, string> = { mean: 'mean', max: 'max', min: 'min', sum: 'sum', last: 'last' };
 
 export function createInfluxV2Store(options: InfluxV2StoreOptions): MetricsStore {
-  const address = options.url.replace(/\/+$/, '');
+  const url = options.url.replace(/\/+$/, '');
+  // Messages and logs name the server without the user and password a URL may carry.
+  const address = stripUrlCredentials(url);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const batchLines = options.batchLines ?? DEFAULT_BATCH_LINES;
   const logger = options.logger ?? silentLogger;
   // The client logs failed writes to the console by itself; send that through our logger instead (process-wide).
   setLogger({ error: (message, error) => logger.debug({ err: error }, message), warn: (message, error) => logger.debug({ err: error }, message) });
-  const client = new InfluxDB({ url: address, token: options.token, timeout: timeoutMs });
+  const client = new InfluxDB({ url, token: options.token, timeout: timeoutMs });
   const queryApi = client.getQueryApi(options.org);
   const bucket = fluxString(options.bucket);
 
