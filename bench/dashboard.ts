@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dashboard [-- --memory] [-- --runs 20] [-- --profile] [-- --keep]`
+ * `npm run bench:dashboard [-- --memory] [-- --runs 20] [-- --profile] [-- --timeline] [-- --keep]`
  *
  * Seven days of 5-minute data for one target (2,016 points in each series: load from the NASA-HTTP trace,
  * forecasts issued every step with bands, desired and Ready replicas, Ready and desired nodes, a decision per
@@ -8,7 +8,7 @@
  *  1. the data route for the 7-day window, `--runs` times: p50 / p95 / max in ms (target p95 <= 100 ms);
  *  2. the target page at range=7d in headless Chromium, `--runs` times: from navigation to the charts drawn
  *     (target <= 1 s), and the number of points the actual-load line drew.
- * `--profile` times each store read of the route alone. Not a timed test: numbers depend on the machine. `--keep` leaves the server up for a look in a browser.
+ * `--profile` times each store read of the route alone, `--timeline` prints the last page load's requests. Not a timed test: numbers depend on the machine. `--keep` leaves the server up for a look in a browser.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +39,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const args = process.argv.slice(2);
 const memory = args.includes('--memory');
 const keep = args.includes('--keep');
+const timeline = args.includes('--timeline');
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 20) || 20;
 
 const quantile = (xs: number[], q: number) => {
@@ -147,7 +148,9 @@ async function main(): Promise<void> {
 
   // 1. The data route over the 7 days (plus the 1.75 days ahead the page asks for at range=7d).
   const url = `${base}api/dashboard/targets/shop/web?from=${now - 7 * DAY}&to=${now + DAY}`;
+  const cold = performance.now();
   const first = (await (await fetch(url)).json()) as { load: { values: (number | null)[] }; forecastAsIssued: { time: number[] }; decisions: unknown[]; replicas: { ready: unknown[] } };
+  console.log(`first request (nothing cached yet): ${(performance.now() - cold).toFixed(0)} ms`);
   console.log(`route answers: load ${first.load.values.length} points, forecast as issued ${first.forecastAsIssued.time.length}, Ready replicas ${first.replicas.ready.length}, decisions that changed replicas ${first.decisions.length}`);
   const routeMs: number[] = [];
   let bytes = 0;
@@ -172,6 +175,16 @@ async function main(): Promise<void> {
     await page.waitForFunction(() => Number(document.body.dataset['loaded'] ?? 0) >= 1, undefined, { timeout: 30_000 });
     pageMs.push(performance.now() - t);
     drawn = ((await page.locator('#load-chart g[aria-label="actual load"] path').getAttribute('d')) ?? '').match(/[ML]/g)?.length ?? 0;
+    if (timeline && i === Math.min(runs, 10) - 1) {
+      // Where the last load's time went: each request's start and end, DOMContentLoaded, and the first draw.
+      const entries = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        const resources = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((r) => ({ name: r.name.replace(location.origin, ''), start: r.startTime, end: r.responseEnd, bytes: r.encodedBodySize }));
+        return { dcl: nav.domContentLoadedEventEnd, resources, drawn: performance.now() };
+      });
+      console.log(`  timeline of the last load (ms from navigation start): DOMContentLoaded ${entries.dcl.toFixed(0)}, charts drawn by ${entries.drawn.toFixed(0)}`);
+      for (const r of entries.resources) console.log(`    ${r.start.toFixed(0).padStart(5)} .. ${r.end.toFixed(0).padStart(5)}  ${(r.bytes / 1024).toFixed(0).padStart(4)} KB  ${r.name.slice(0, 90)}`);
+    }
     await page.close();
   }
   console.log(`target page at range=7d, navigation to charts drawn: ${fmt(pageMs)} over ${pageMs.length} loads (target <= 1000 ms); actual-load line drew ${drawn} points`);

@@ -128,8 +128,9 @@ const path = (target: string) => `/api/targets/${target.split('/').map(encodeURI
 
 export const api = {
   status: () => call<Status>('GET', '/api/status'),
-  overview: (from: number, to: number) => call<Overview>('GET', `/api/dashboard/overview?from=${from}&to=${to}`),
-  target: (target: string, from: number, to: number) => call<TargetData>('GET', `/api/dashboard/targets/${target.split('/').map(encodeURIComponent).join('/')}?from=${from}&to=${to}`),
+  // Windows around the server's now (back/ahead in ms): the first request need not wait for /api/status.
+  overview: (backMs: number) => call<Overview>('GET', `/api/dashboard/overview?back=${backMs}`),
+  target: (target: string, backMs: number, aheadMs: number) => call<TargetData>('GET', `/api/dashboard/targets/${target.split('/').map(encodeURIComponent).join('/')}?back=${backMs}&ahead=${aheadMs}`),
   accuracy: (target: string) => call<Accuracy>('GET', `${path(target)}/accuracy`),
   whatIfStart: (target: string, days: number) => call<WhatIfStatus>('POST', `${path(target)}/what-if`, { days }),
   whatIfGet: (target: string, id: string) => call<WhatIfStatus>('GET', `${path(target)}/what-if/${encodeURIComponent(id)}`),

@@ -155,22 +155,29 @@ export function capacityChart(data: TargetData, occurrences: readonly Occurrence
       P.ruleX([data.now], { stroke: '#888', strokeDasharray: '2 2', ...lab('now') }),
     ],
   });
-  // Markers answer clicks and the keyboard (Tab, Enter): Plot draws the dots in data order.
+  // Markers answer clicks and the keyboard (Tab, Enter): Plot draws the dots in data order. One listener pair on
+  // the chart finds the marker by its index (a week holds a couple of thousand markers).
   labelMarks(svg).querySelectorAll('g[aria-label="decisions"] circle').forEach((circle, i) => {
     const d = decisions[i];
     if (!d) return;
     circle.setAttribute('tabindex', '0');
     circle.setAttribute('role', 'button');
+    circle.setAttribute('data-index', String(i));
     circle.setAttribute('data-time', String(d.time));
     circle.setAttribute('aria-label', `decision ${shortTime(d.time)} ${d.mode} ${d.previousReplicas} to ${d.desiredReplicas}`);
-    circle.addEventListener('click', () => onDecision(d));
-    circle.addEventListener('keydown', (event) => {
-      const key = (event as KeyboardEvent).key;
-      if (key === 'Enter' || key === ' ') {
-        event.preventDefault();
-        onDecision(d);
-      }
-    });
+  });
+  const markerOf = (event: Event) => decisions[Number((event.target as Element | null)?.closest?.('circle[data-index]')?.getAttribute('data-index') ?? NaN)];
+  svg.addEventListener('click', (event) => {
+    const d = markerOf(event);
+    if (d) onDecision(d);
+  });
+  svg.addEventListener('keydown', (event) => {
+    const key = (event as KeyboardEvent).key;
+    const d = markerOf(event);
+    if (d && (key === 'Enter' || key === ' ')) {
+      event.preventDefault();
+      onDecision(d);
+    }
   });
   const underMinutes = data.underProvisioned.reduce((sum, s) => sum + (s.end - s.start) / 60_000, 0);
   return figure(

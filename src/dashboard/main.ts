@@ -69,11 +69,8 @@ function start(): void {
       const page = overviewPage((target) => hashFor({ target, range: r.range }));
       fill(app, page.element);
       document.title = 'Prescale';
-      // The window ends at the server's clock, not the browser's (a replay runs on a replay clock).
-      refresh = async () => {
-        const status = await fetch('/api/status').then((res) => res.json() as Promise<{ now: number }>);
-        await page.refresh(status.now - rangeMs, status.now);
-      };
+      // The window ends at the server's clock, not the browser's (a replay runs on a replay clock): `back`.
+      refresh = () => page.refresh(rangeMs);
     }
     void tick();
   };

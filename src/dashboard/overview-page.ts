@@ -8,8 +8,9 @@ import { api } from './api.js';
 import { sparkline } from './charts.js';
 import { fill, fmt, h, iso, shortTime } from './dom.js';
 import { modeBadge } from './model-panel.js';
+import { plotReady } from './plot.js';
 
-export function overviewPage(rangeHash: (target: string) => string): { element: HTMLElement; refresh(from: number, to: number): Promise<void> } {
+export function overviewPage(rangeHash: (target: string) => string): { element: HTMLElement; refresh(backMs: number): Promise<void> } {
   const rows = h('tbody', { id: 'overview-rows' });
   const pools = h('tbody', { id: 'pool-rows' });
   const error = h('p', { class: 'error', role: 'alert' });
@@ -31,8 +32,8 @@ export function overviewPage(rangeHash: (target: string) => string): { element: 
   );
   return {
     element,
-    async refresh(from, to) {
-      const [overview, status] = await Promise.all([api.overview(from, to), api.status()]);
+    async refresh(backMs) {
+      const [overview, status] = await Promise.all([api.overview(backMs), api.status(), plotReady]);
       if (!overview.ok) return fill(error, overview.body.message);
       fill(error);
       fill(clock, `cluster time ${iso(overview.body.now)}${status.ok && status.body.replay ? ` (replay ${Math.round(status.body.replay.fraction * 100)}%)` : ''}`);

@@ -11,6 +11,7 @@ import { capacityChart, loadChart, nodesChart, whatIfChart } from './charts.js';
 import { decisionDetail, decisionsPanel } from './decisions-panel.js';
 import { duration, fill, fmt, h, iso } from './dom.js';
 import { modeBadge, modelPanel } from './model-panel.js';
+import { plotReady } from './plot.js';
 
 export interface TargetPage {
   element: HTMLElement;
@@ -123,19 +124,23 @@ export function targetPage(target: string, rangeMs: number): TargetPage {
   void calendar.load();
 
   async function refresh(): Promise<void> {
-    const status = await api.status();
-    const now = status.ok ? status.body.now : Date.now();
     // Some forecast ahead of now: a quarter of the window, at least an hour, at most a day.
     const ahead = Math.min(86_400_000, Math.max(3_600_000, rangeMs / 4));
-    const from = now - rangeMs;
-    const to = now + ahead;
-    calendarRange = { from, to };
-    const [data, accuracy] = await Promise.all([api.target(target, from, to), api.accuracy(target), loadOccurrences(from, to)]);
+    // All at once: the data window is relative to the server's clock (a replay runs on its own); the calendar's
+    // spans follow the status's now, a minute wider each side (the charts clip them to the data's window).
+    const statusAnswer = api.status();
+    const spans = statusAnswer.then((s) => {
+      const now = s.ok ? s.body.now : Date.now();
+      return loadOccurrences(now - rangeMs - 60_000, now + ahead + 60_000);
+    });
+    const [status, data, accuracy] = await Promise.all([statusAnswer, api.target(target, rangeMs, ahead), api.accuracy(target), spans, plotReady]);
     if (!data.ok) {
       fill(error, `Could not load ${target}: ${data.body.message}`);
       return;
     }
     fill(error);
+    const { from, to } = data.body;
+    calendarRange = { from, to };
     last = data.body;
     const info = status.ok ? (status.body.targets.find((t) => t.id === target)?.model ?? null) : null;
     fill(badge, modeBadge(data.body.mode, info));

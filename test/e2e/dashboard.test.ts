@@ -227,6 +227,27 @@ describe('dashboard (Chromium, demo replay on real Redis and InfluxDB)', () => {
     await page.close();
   });
 
+  it('the data route takes a window around the server clock (back/ahead) and refuses it mixed with from/to', async () => {
+    const around = await fetch(`${base}api/dashboard/targets/shop/web?back=3600000&ahead=1800000`);
+    expect(around.status).toBe(200);
+    const body = (await around.json()) as TargetData;
+    expect([body.now - body.from, body.to - body.now]).toEqual([3_600_000, 1_800_000]);
+    // The same window by absolute times answers the same (the second read comes from the settled-past cache).
+    const absolute = (await (await fetch(`${base}api/dashboard/targets/shop/web?from=${body.from}&to=${body.to}`)).json()) as TargetData;
+    expect(absolute).toEqual(body);
+    for (const [query, path] of [
+      ['back=3600000&from=0', 'query.back'],
+      ['ahead=60000&to=1', 'query.ahead'],
+      ['back=-1', 'query.back'],
+    ] as const) {
+      const refused = await fetch(`${base}api/dashboard/targets/shop/web?${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(((await refused.json()) as { details: { path: string }[] }).details.map((d) => d.path), query).toContain(path);
+    }
+    const overview = (await (await fetch(`${base}api/dashboard/overview?back=7200000`)).json()) as Overview;
+    expect(overview.now - overview.from).toBe(7_200_000);
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -1,17 +1,20 @@
 /**
  * Read routes the dashboard needs beyond the plain API, one request per page:
  *
- * - `GET /api/dashboard/targets/:namespace/:name?from&to` (epoch ms; default the last 24 h and 6 h ahead):
+ * - `GET /api/dashboard/targets/:namespace/:name?from&to` (epoch ms; default the last 24 h and 6 h ahead; or
+ *   `?back&ahead`, ms around the server's now, so a page need not ask for the time first):
  *   on the config's grid step, the actual load, the forecast as issued one pod lead earlier (the one the plan
  *   acted on, so misses show) with its 80/95% bands, the latest forecast ahead of now, the replicas the actual
  *   load needed (ceil(load / capacityPerReplica)), desired and Ready replicas (`prescale_cluster`), planned
  *   replicas (the decisions that changed them), the under-provisioned spans (Ready < needed), the node pool's
  *   planned and Ready nodes, and the decisions that changed something.
- * - `GET /api/dashboard/overview?from&to` (default the last 24 h): per target a load sparkline on a coarse grid,
+ * - `GET /api/dashboard/overview?from&to` or `?back&ahead` (default the last 24 h): per target a load sparkline on a coarse grid,
  *   mode, replicas, planned replicas and the last decision; per node pool desired, Ready and planned nodes.
  *
  * Series are columnar (`{time: [], mean: []}` or a grid `{startMs, stepMs, values}`): a week of 5-minute data is
  * 2,016 points per series and columns keep the answer small. Thin: reads stores and caches, decides nothing.
+ * Reads go through a cache of the settled past (src/metrics/past-cache.ts): a refresh asks InfluxDB only for the
+ * last quarter hour or so, which is what keeps a week's answer fast.
  * Left out: the calendar (its own API), live accuracy and what-if (their own routes, see notes/DASHBOARD_API.md).
  */
 import { Router, type Request } from 'express';
@@ -21,6 +24,7 @@ import { findTarget, targetId } from '../../config/targets.js';
 import type { Clock } from '../../core/clock.js';
 import type { ClusterActuator } from '../../cluster/cluster.js';
 import { FORECAST_HISTORY, MEASUREMENTS, type ForecastPoint, type GridSeries, type MetricsStore, type ScalingDecision } from '../../metrics/metrics-store.js';
+import { cachePastReads } from '../../metrics/past-cache.js';
 import type { PublishedCache } from '../../publish/published-cache.js';
 import type { StateStore } from '../../state/state-store.js';
 import { badRequestFromZod, HttpError } from '../http-error.js';
@@ -46,6 +50,9 @@ const rangeSchema = z
   .object({
     from: z.coerce.number().int().min(0).optional(),
     to: z.coerce.number().int().min(0).optional(),
+    // Relative to the server's clock (a replay runs on its own), so the page need not ask /api/status first.
+    back: z.coerce.number().int().min(0).max(MAX_RANGE_MS).optional(),
+    ahead: z.coerce.number().int().min(0).max(MAX_RANGE_MS).optional(),
   })
   .strict();
 
@@ -70,8 +77,13 @@ export interface Span {
 function parseRange(req: Request, now: number, backMs: number, aheadMs: number): { from: number; to: number } {
   const parsed = rangeSchema.safeParse(req.query);
   if (!parsed.success) throw badRequestFromZod(parsed.error, 'query');
-  const from = parsed.data.from ?? now - backMs;
-  const to = parsed.data.to ?? now + aheadMs;
+  const { back, ahead } = parsed.data;
+  if ((back !== undefined || ahead !== undefined) && (parsed.data.from !== undefined || parsed.data.to !== undefined)) {
+    const path = back !== undefined ? 'query.back' : 'query.ahead';
+    throw new HttpError(400, 'bad_request', `${path}: use either from/to (epoch ms) or back/ahead (ms around now), not both`, [{ path, message: 'use either from/to or back/ahead, not both' }]);
+  }
+  const from = parsed.data.from ?? now - (back ?? backMs);
+  const to = parsed.data.to ?? now + (ahead ?? aheadMs);
   if (from >= to) throw new HttpError(400, 'bad_request', `query.to: must be after from (${from})`, [{ path: 'query.to', message: `must be after from (${from})` }]);
   if (to - from > MAX_RANGE_MS) throw new HttpError(400, 'bad_request', `query.from: at most ${MAX_RANGE_MS / 86_400_000} days per request`, [{ path: 'query.from', message: `at most ${MAX_RANGE_MS / 86_400_000} days before to` }]);
   return { from, to };
@@ -154,6 +166,8 @@ const until = (series: GridSeries, end: number): GridSeries => ({ ...series, val
 export function dashboardDataRoutes(deps: DashboardDataDeps): Router {
   const router = Router();
   const step = deps.config.step;
+  // The page asks for the same days every few seconds: the settled past comes from memory, the tail from the store.
+  const store = cachePastReads(deps.store, { clock: deps.clock });
 
   router.get('/api/dashboard/targets/:namespace/:name', async (req: Request<{ namespace: string; name: string }>, res) => {
     const now = deps.clock.now();
@@ -168,17 +182,17 @@ export function dashboardDataRoutes(deps: DashboardDataDeps): Router {
     const past = pastEnd > from;
     const gridTo = past ? pastEnd : from + step;
     const [load, asIssued, ahead, desired, ready, decisions, poolChanges, poolDesired, poolReady, scaling] = await Promise.all([
-      deps.store.readSeries({ ...target.load, from, to: gridTo, stepMs: step, gap: 'null' }),
+      store.readSeries({ ...target.load, from, to: gridTo, stepMs: step, gap: 'null' }),
       // Issues up to a few forecast periods older than the lead: an older forecast was not the one the plan used.
-      past ? deps.store.readForecastAsIssued({ target: id, from, to: pastEnd, leadMs, stepMs: step, windowMs: Math.max(3 * deps.config.schedule.forecast, 10 * 60_000) }) : Promise.resolve([]),
+      past ? store.readForecastAsIssued({ target: id, from, to: pastEnd, leadMs, stepMs: step, windowMs: Math.max(3 * deps.config.schedule.forecast, 10 * 60_000) }) : Promise.resolve([]),
       // From the step holding now, so the forecast line joins the actual one.
-      to > now ? deps.store.readForecast(id, Math.max(from, Math.floor(now / step) * step), to) : Promise.resolve([]),
-      clusterSeries(deps.store, { target: id }, 'desired_replicas', from, gridTo, step, 'max'),
-      clusterSeries(deps.store, { target: id }, 'ready_replicas', from, gridTo, step, 'min'),
-      deps.store.readDecisions(id, from, to, { changesOnly: true }),
-      pool ? deps.store.readDecisions(`nodepool/${pool}`, from, to, { changesOnly: true }) : Promise.resolve([]),
-      pool ? clusterSeries(deps.store, { pool }, 'desired_nodes', from, gridTo, step, 'max') : Promise.resolve(null),
-      pool ? clusterSeries(deps.store, { pool }, 'ready_nodes', from, gridTo, step, 'min') : Promise.resolve(null),
+      to > now ? store.readForecast(id, Math.max(from, Math.floor(now / step) * step), to) : Promise.resolve([]),
+      clusterSeries(store, { target: id }, 'desired_replicas', from, gridTo, step, 'max'),
+      clusterSeries(store, { target: id }, 'ready_replicas', from, gridTo, step, 'min'),
+      store.readDecisions(id, from, to, { changesOnly: true }),
+      pool ? store.readDecisions(`nodepool/${pool}`, from, to, { changesOnly: true }) : Promise.resolve([]),
+      pool ? clusterSeries(store, { pool }, 'desired_nodes', from, gridTo, step, 'max') : Promise.resolve(null),
+      pool ? clusterSeries(store, { pool }, 'ready_nodes', from, gridTo, step, 'min') : Promise.resolve(null),
       deps.state.getScalingState(id),
     ]);
     const actual = until(load, pastEnd);
@@ -228,11 +242,11 @@ export function dashboardDataRoutes(deps: DashboardDataDeps): Router {
       deps.config.targets.map(async (t) => {
         const id = targetId(t);
         const [load, workload, scaling, model, changes] = await Promise.all([
-          end > from ? deps.store.readSeries({ ...t.load, from, to: end, stepMs: cell, gap: 'null' }) : Promise.resolve({ startMs: from, stepMs: cell, values: [] }),
+          end > from ? store.readSeries({ ...t.load, from, to: end, stepMs: cell, gap: 'null' }) : Promise.resolve({ startMs: from, stepMs: cell, values: [] }),
           deps.cluster.getWorkload({ namespace: t.namespace, name: t.name, kind: t.kind }),
           deps.state.getScalingState(id),
           deps.state.getModelInfo(id),
-          deps.store.readDecisions(id, from, end + 1, { changesOnly: true }),
+          store.readDecisions(id, from, end + 1, { changesOnly: true }),
         ]);
         const published = deps.published.get(id);
         return {
@@ -250,7 +264,7 @@ export function dashboardDataRoutes(deps: DashboardDataDeps): Router {
     );
     const nodePools = await Promise.all(
       deps.config.nodePools.map(async (p) => {
-        const [state, changes] = await Promise.all([deps.cluster.getNodePool(p.name), deps.store.readDecisions(`nodepool/${p.name}`, from, end + 1, { changesOnly: true })]);
+        const [state, changes] = await Promise.all([deps.cluster.getNodePool(p.name), store.readDecisions(`nodepool/${p.name}`, from, end + 1, { changesOnly: true })]);
         return { name: p.name, ...state, minNodes: p.minNodes, maxNodes: p.maxNodes, lastDecision: changes.at(-1) ?? null };
       }),
     );

@@ -75,7 +75,7 @@ ul.legend{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;padding:0;m
 .swatch-line{border-top:2px solid var(--c);height:0} .swatch-dash{border-top:2px dashed var(--c);height:0} .swatch-area{background:var(--c);opacity:.35} .swatch-dot{width:10px;border-radius:50%;background:var(--c)}
 .visually-hidden{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .detail{padding:.5rem .7rem;background:var(--panel);border:1px solid var(--line);border-radius:6px;margin:.3rem 0}
-.filters{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.3rem 0} .scroll{max-height:420px;overflow:auto}
+.filters{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.3rem 0} .scroll{max-height:420px;overflow:auto;content-visibility:auto;contain-intrinsic-size:auto 420px}
 #decision-table td.rule{max-width:28rem} #decision-table td.notes{max-width:28rem;color:var(--muted)}
 form#calendar-form{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.4rem 1rem;padding:.6rem;border:1px solid var(--line);border-radius:6px;max-width:64rem}
 form#calendar-form h3,form#calendar-form .actions,#cal-form-error{grid-column:1/-1} .field{display:flex;flex-direction:column} .field-error{color:#b42318;font-size:.85rem;min-height:1em}
@@ -86,11 +86,19 @@ a:focus-visible,button:focus-visible,select:focus-visible,input:focus-visible,ci
 circle[role=button]{cursor:pointer}
 `;
 
-/** The HTML shell: header with the range picker and auto-refresh, the app root, Plot and the bundle. */
+/**
+ * The HTML shell: header with the range picker and auto-refresh, the app root, the bundle, d3 and Plot. All three
+ * scripts are deferred (fetched at once, run in order after parsing) with the app first, so its data requests
+ * start while d3 and Plot are still being parsed; it draws after DOMContentLoaded (src/dashboard/plot.ts).
+ */
 export function dashboardHtml(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Prescale</title><link rel="icon" href="data:,"><style>${DASHBOARD_CSS}</style></head>
+<title>Prescale</title><link rel="icon" href="data:,"><style>${DASHBOARD_CSS}</style>
+<script defer src="dashboard/app.js"></script>
+<script defer src="dashboard/vendor/d3.min.js"></script>
+<script defer src="dashboard/vendor/plot.umd.min.js"></script>
+</head>
 <body>
 <header>
   <a class="home" href="#/">Prescale</a>
@@ -104,9 +112,6 @@ export function dashboardHtml(): string {
   </div>
 </header>
 <main id="app" tabindex="-1"><p>Loading…</p></main>
-<script src="dashboard/vendor/d3.min.js"></script>
-<script src="dashboard/vendor/plot.umd.min.js"></script>
-<script src="dashboard/app.js"></script>
 </body></html>`;
 }
 
