@@ -21,7 +21,7 @@ export const FUZZ_RUNS = {
   /** HTTP routes of createApp (test/fuzz/http-routes.test.ts): sequences of HTTP_SEQUENCE_LENGTH requests each. */
   httpSequences: 300,
   /** Calendar entries across DST changes in six zones (calendar-dst.test.ts). */
-  calendarDst: 1_500,
+  calendarDst: 1_200,
   /** Calendar schema: arbitrary documents, never a crash, only InputError naming a field. */
   calendarSchema: 1_000,
   /** Config loader (config.test.ts): arbitrary documents and one-field mutations of a valid config. */
