@@ -21,6 +21,11 @@ export interface ModelRepository {
   saveVersion(target: string, artefact: ModelArtefact): Promise<{ version: number; promoted: boolean; reason?: string }>;
   /** The newest loadable version (falling back to the last good one), or null; `skipped`: newer versions that did not load, and why. */
   load(target: string, options?: LoadOptions): Promise<{ version: number; model: FittedModel; skipped?: { version: number; reason: string }[] } | null>;
+  /**
+   * The promoted version as stored now (current.json), read on every forecast run so that a promotion or a
+   * rollback is picked up without a restart. Absent (in-memory fakes): the train job's ModelInfo.version.
+   */
+  currentVersion?(target: string): number | undefined;
 }
 
 /** The result of champion selection, as the train job stores it. */

@@ -16,7 +16,9 @@ export interface ForecastResult {
 
 /**
  * Brings the stored model up to `at` by re-filtering the observations since it was trained (no refit), then
- * forecasts the configured horizon and stores it. Loaded models are cached per target and version.
+ * forecasts the configured horizon and stores it. Loaded models are cached per target and promoted version:
+the promoted version is asked of the store on every run (current.json, one small file), so a version an
+operator promotes or rolls back to (`prescale models`) forecasts from the next run on, without a restart.
  *
  * The step that contains `at` is still filling up. Once it holds samples, their mean so far conditions the
  * forecast through a transient update (never cached: the complete step replaces it next time), and the
@@ -30,7 +32,8 @@ export interface ForecastResult {
  * plan job while InfluxDB is away.
  */
 export function forecastProcessor(deps: JobDeps) {
-  const cache = new Map<string, { version: number; model: FittedModel }>();
+  // `promoted`: what current.json said when the model was loaded; `version`: what loaded (older when it did not).
+  const cache = new Map<string, { promoted: number; version: number; model: FittedModel }>();
   const calendar = liveModelCalendar(deps);
   return async (job: Job<JobPayload<'forecast'>>): Promise<ForecastResult> => {
     const { at } = job.data;
@@ -43,19 +46,21 @@ export function forecastProcessor(deps: JobDeps) {
     let cached = cache.get(id);
     // The flags the model was trained with (calendar entries, learned floors), as they are now.
     const flags = await calendar.refresh(id);
-    if (!cached || cached.version !== info.version) {
+    // The store's pointer, not the train job's ModelInfo: an operator may have moved it since training.
+    const promoted = deps.models.currentVersion?.(id) ?? info.version;
+    if (!cached || cached.promoted !== promoted) {
       const loaded = await deps.models.load(id, { calendar: flags });
       // The replaced model may hold tensors (LSTM): free them.
       if (cached) disposeModel(cached.model);
       cache.delete(id);
       if (!loaded) {
         // No stored version loads: seasonal naive fitted now, else reactive only (model-fallback.ts).
-        const fallback = await fallbackModel(deps, subject.metric, id, at, storeProblems(info.version, []));
+        const fallback = await fallbackModel(deps, subject.metric, id, at, storeProblems(promoted, []));
         if (!fallback) return { target: id, model: null, points: 0 };
-        cached = { version: -1, model: fallback };
+        cached = { promoted, version: -1, model: fallback };
       } else {
-        cached = loaded;
-        await deps.state.setModelInUse(inUseOf(id, at, info.version, loaded));
+        cached = { promoted, version: loaded.version, model: loaded.model };
+        await deps.state.setModelInUse(inUseOf(id, at, promoted, loaded));
       }
     }
     const from = cached.model.lastObservedMs + step;
@@ -67,7 +72,7 @@ export function forecastProcessor(deps: JobDeps) {
       if (fresh && fresh.startMs === from) model = model.update(fresh.values);
     }
     // A fallback is never cached: the store is tried again next run (an operator may have restored a version).
-    if (cached.version >= 0) cache.set(id, { version: cached.version, model });
+    if (cached.version >= 0) cache.set(id, { promoted: cached.promoted, version: cached.version, model });
     const horizonSteps = Math.ceil(deps.config.horizon / step);
     let latest = model;
     if (model.lastObservedMs + step === to && at > to) {

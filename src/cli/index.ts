@@ -8,6 +8,7 @@ import { registerCalendarCommand } from './calendar.js';
 import { CommandError } from './command-error.js';
 import { registerForecastCommand } from './forecast.js';
 import { registerStatusCommand } from './status.js';
+import { registerModelsCommand } from './models.js';
 
 /**
  * The `prescale` command line. Exit codes: 0 success, 1 bad input data or a failure while running,
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   registerCalendarCommand(program);
   registerStatusCommand(program);
   registerForecastCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

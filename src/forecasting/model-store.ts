@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { InputError, ServiceError } from '../core/errors.js';
 import { REPO_ROOT } from '../core/paths.js';
 import type { FittedModel, LoadOptions, ModelArtefact } from './forecaster.js';
-import { loadModel as loadAnyModel } from './forecasters.js';
+import { disposeModel, loadModel as loadAnyModel } from './forecasters.js';
 
 /**
  * Fitted models on disk (models/ by default), one folder per target and one per version:
@@ -22,6 +22,11 @@ import { loadModel as loadAnyModel } from './forecasters.js';
  *
  * A write that fails (a full disk: ENOSPC, a read-only volume) removes the temporary folder and throws a
  * retryable ServiceError naming the store; the promoted version is untouched, so forecasts go on with it.
+ *
+ * An operator moves the promoted version by hand (`prescale models promote|rollback`, src/cli/models.ts):
+ * promote() and rollback() only ever point current.json at a version that loads, and rewrite it the same
+ * atomic way (written beside, renamed over). Readers see the old or the new pointer, never half of one; the
+ * forecast job compares currentVersion() on every run, so the change takes effect without a restart.
  *
  * Left out: remote stores (S3) and locking between processes: versions are only ever added, and two
  * trainers racing on one target at worst make the later rename fail with an error (the job retries).
@@ -82,6 +87,31 @@ export interface LoadedModel {
   skipped: { version: number; reason: string }[];
 }
 
+/** What promote() or rollback() did to current.json. */
+export interface PointerChange {
+  /** The version promoted before (undefined when none was). */
+  previous: number | undefined;
+  /** The version promoted now. */
+  version: number;
+  /** Versions passed over on the way because they do not load, newest first (rollback only). */
+  skipped: { version: number; reason: string }[];
+}
+
+/** One stored version as artefact.json describes it; `problem` instead of the rest when it cannot be read. */
+export interface VersionSummary {
+  version: number;
+  /** Whether current.json points at it. */
+  current: boolean;
+  /** Epoch ms the train job saved it. */
+  savedAt?: number;
+  /** The forecaster, wrappers included: "conformal(hw)", "ensemble(hw+lstm)". */
+  kind?: string;
+  trainedOn?: ModelArtefact['trainedOn'];
+  /** Validation metrics (mase, smape, ...), as the train job recorded them. */
+  metrics?: Record<string, number>;
+  problem?: string;
+}
+
 export interface SaveOptions {
   /** Extra model-card text (e.g. the champion's scores table). */
   card?: string;
@@ -131,16 +161,108 @@ export class ModelStore {
     const current = this.currentVersion(target);
     const reason = current !== undefined && !options.force ? this.worseReason(target, current, artefact) : undefined;
     if (reason) return { version, promoted: false, reason };
-    // Written beside and renamed over: a failed write leaves the previous current.json whole.
-    const pointer = join(dir, `.current-${process.pid}-${this.now()}.json`);
+    this.writeCurrent(target, version, `version ${version} of "${target}" saved but not promoted`);
+    return { version, promoted: true };
+  }
+
+  /**
+   * Makes `version` the promoted one (an operator's choice: no MASE rule). Refuses, with the reason, a version
+   * that is not stored or does not load; current.json is then untouched.
+   */
+  async promote(target: string, version: number): Promise<PointerChange> {
+    if (!this.versions(target).includes(version)) throw new InputError(`"${target}" has no version ${version} (stored: ${this.versions(target).join(', ') || 'none'})`, this.targetDir(target));
+    const problem = await this.loadProblem(target, version);
+    // The reason names the folder already.
+    if (problem) throw new InputError(`version ${version} of "${target}" does not load, so it is not promoted: ${problem}`);
+    const previous = this.currentVersion(target);
+    this.writeCurrent(target, version, `version ${version} of "${target}" not promoted`);
+    return { previous, version, skipped: [] };
+  }
+
+  /**
+   * Moves the promoted version to the newest older version that loads, skipping (and naming) those that do
+   * not. Refuses when nothing is promoted or no older version loads; current.json is then untouched.
+   */
+  async rollback(target: string): Promise<PointerChange> {
+    const previous = this.currentVersion(target);
+    if (previous === undefined) throw new InputError(`"${target}" has no promoted version to roll back from`, this.targetDir(target));
+    const skipped: PointerChange['skipped'] = [];
+    for (const version of this.versions(target).filter((v) => v < previous).sort((a, b) => b - a)) {
+      const problem = await this.loadProblem(target, version);
+      if (problem) {
+        skipped.push({ version, reason: problem });
+        continue;
+      }
+      this.writeCurrent(target, version, `"${target}" not rolled back to version ${version}`);
+      return { previous, version, skipped };
+    }
+    const why = skipped.length > 0 ? `: ${skipped.map((s) => `v${s.version} does not load (${s.reason})`).join('; ')}` : '';
+    throw new InputError(`"${target}" has no loadable version older than v${previous} to roll back to${why}`, this.targetDir(target));
+  }
+
+  /** Why a stored version does not load (as the forecast job would load it), or undefined when it does. */
+  async loadProblem(target: string, version: number): Promise<string | undefined> {
     try {
-      fs.writeFileSync(pointer, `${JSON.stringify({ version })}\n`);
-      fs.renameSync(pointer, join(dir, 'current.json'));
+      const model = await this.loadModel(this.readArtefact(target, version));
+      // Only a check: free what it holds (tfjs tensors of an LSTM).
+      disposeModel(model);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Every stored version of a target, oldest first, as far as artefact.json tells (no model is loaded). */
+  describe(target: string): VersionSummary[] {
+    const current = this.currentVersion(target);
+    return this.versions(target).map((version) => {
+      try {
+        const stored = this.readStored(target, version);
+        const { artefact } = stored;
+        return {
+          version,
+          current: version === current,
+          savedAt: stored.savedAt,
+          kind: kindLabel(artefact),
+          trainedOn: artefact.trainedOn,
+          metrics: artefact.metrics ?? {},
+        };
+      } catch (error) {
+        return { version, current: version === current, problem: error instanceof Error ? error.message : String(error) };
+      }
+    });
+  }
+
+  /** The model card a version was saved with (MODEL_CARD.md). Throws InputError when it is missing. */
+  modelCardOf(target: string, version: number): string {
+    const file = join(this.targetDir(target), versionDir(version), 'MODEL_CARD.md');
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new InputError(`the model card of version ${version} of "${target}" is unreadable: ${error instanceof Error ? error.message : String(error)}`, file, { cause: error });
+    }
+  }
+
+  /** Targets with a folder in the store (folder names decoded: `shop%2Fweb` is `shop/web`), sorted. */
+  targets(): string[] {
+    if (!existsSync(this.root)) return [];
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => decodeURIComponent(e.name))
+      .sort();
+  }
+
+  /** Points current.json at `version`: written beside and renamed over, so a failed write leaves the previous one whole. */
+  private writeCurrent(target: string, version: number, what: string): void {
+    const dir = this.targetDir(target);
+    const pointer = join(dir, `.current-${process.pid}-${this.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
+    try {
+      this.fs.writeFileSync(pointer, `${JSON.stringify({ version })}\n`);
+      this.fs.renameSync(pointer, join(dir, 'current.json'));
     } catch (error) {
       rmSync(pointer, { force: true });
-      throw this.writeError(`version ${version} of "${target}" saved but not promoted`, error);
+      throw this.writeError(what, error);
     }
-    return { version, promoted: true };
   }
 
   /** ModelRepository.save: stores and returns the version number. */
@@ -169,6 +291,15 @@ export class ModelStore {
   /** The stored artefact of one version (blobs as base64). Throws InputError when it is corrupt. */
   readArtefact(target: string, version: number): ModelArtefact {
     const dir = join(this.targetDir(target), versionDir(version));
+    const stored = this.readStored(target, version);
+    const blobs: Record<string, string> = {};
+    for (const name of stored.blobs) blobs[name] = readFileSync(join(dir, 'blobs', name)).toString('base64');
+    return { ...(stored.artefact as ModelArtefact), ...(stored.blobs.length ? { blobs } : {}) };
+  }
+
+  /** artefact.json of one version, validated. Throws InputError when it is unreadable or does not match. */
+  private readStored(target: string, version: number): z.infer<typeof storedSchema> {
+    const dir = join(this.targetDir(target), versionDir(version));
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(join(dir, 'artefact.json'), 'utf8'));
@@ -177,9 +308,7 @@ export class ModelStore {
     }
     const parsed = storedSchema.safeParse(raw);
     if (!parsed.success) throw new InputError(`artefact.json does not match store format ${STORE_FORMAT}: ${parsed.error.message}`, dir);
-    const blobs: Record<string, string> = {};
-    for (const name of parsed.data.blobs) blobs[name] = readFileSync(join(dir, 'blobs', name)).toString('base64');
-    return { ...(parsed.data.artefact as ModelArtefact), ...(parsed.data.blobs.length ? { blobs } : {}) };
+    return parsed.data;
   }
 
   /** Stored version numbers of a target, ascending. */
@@ -246,6 +375,15 @@ export function createModelStore(options: ModelStoreOptions = {}): ModelStore {
 
 function versionDir(version: number): string {
   return `v${String(version).padStart(4, '0')}`;
+}
+
+/** The kind with what it wraps, from the stored params (conformal keeps `inner`, an ensemble `members`). */
+function kindLabel(artefact: { kind: string; params?: unknown }): string {
+  const params = (artefact.params ?? {}) as { inner?: unknown; members?: unknown };
+  const isArtefact = (a: unknown): a is { kind: string; params?: unknown } => typeof a === 'object' && a !== null && typeof (a as { kind?: unknown }).kind === 'string';
+  if (isArtefact(params.inner)) return `${artefact.kind}(${kindLabel(params.inner)})`;
+  if (Array.isArray(params.members) && params.members.every(isArtefact)) return `${artefact.kind}(${params.members.map(kindLabel).join('+')})`;
+  return artefact.kind;
 }
 
 /** The model card: the facts an operator needs to trust (or distrust) a stored model. */
