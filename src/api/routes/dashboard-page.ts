@@ -135,7 +135,7 @@ export function dashboardPageRoutes(): Router {
     sendBundle(res, await dashboardBundle(), req.headers['if-none-match']);
   });
   router.get('/dashboard/vendor/:file', (req, res, next) => {
-    const file = VENDOR_FILES[req.params.file];
+    const file = Object.hasOwn(VENDOR_FILES, req.params.file) ? VENDOR_FILES[req.params.file] : undefined; // never Object.prototype names
     if (!file) {
       next();
       return;
