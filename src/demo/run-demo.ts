@@ -186,7 +186,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     stopPublished = () => published.stop();
     // What-if runs replay the demo's stored load up to the replay clock's now, in the demo's own workers.
     const whatIf = createWhatIfService({ config, clock, store, cache: runtime.whatIfCache, queue: queues.queueOf('what-if') });
-    const app = createApp({ config, clock, logger, store, state: runtime.state, cluster, calendar: runtime.calendar, published, whatIf, status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }) });
+    // As main.ts wires the api role: /metrics with the job and scaling-event families, /readyz, the write buffer.
+    const app = createApp({
+      config,
+      clock,
+      logger,
+      store,
+      state: runtime.state,
+      cluster,
+      calendar: runtime.calendar,
+      published,
+      whatIf,
+      operational: { events: runtime.events, jobStats: runtime.jobStats, queues: queues.queues },
+      readiness: runtime.readiness,
+      writeBuffer: () => store.bufferStatus(),
+      status: () => ({ replay: { fraction: replayFraction, from: replayStart, to: replayEnd } }),
+    });
     server = createServer(app);
     await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(options.httpPort, config.http.host, () => resolve()));
     dashboardUrl = `http://localhost:${options.httpPort}/`;

@@ -248,6 +248,33 @@ describe('dashboard (Chromium, demo replay on real Redis and InfluxDB)', () => {
     expect(overview.now - overview.from).toBe(7_200_000);
   });
 
+  it("what-if on the demo: the panel replays the target's stored day under prescale, HPA and oracle", async () => {
+    const { page } = await openPage('#/target/shop/web?range=6h');
+    await page.selectOption('#what-if-days', '1');
+    const finished = page.waitForResponse(async (r) => r.url().includes('/what-if') && ['done', 'failed'].includes(((await r.json().catch(() => ({}))) as { status?: string }).status ?? ''), { timeout: 170_000 });
+    await page.click('#what-if-run');
+    const result = (await (await finished).json()) as { status: string; error?: string; result?: { policies: { policy: string; replicaHours: number }[] } };
+    expect(result.status, result.error).toBe('done');
+    const rows = page.locator('#what-if-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-policy')))).toEqual(result.result!.policies.map((p) => p.policy));
+    expect(result.result!.policies.map((p) => p.policy).sort()).toEqual(['hpa', 'oracle', 'prescale']);
+    expect(result.result!.policies.every((p) => p.replicaHours > 0)).toBe(true);
+    // Demand and one capacity line per policy.
+    expect(await page.locator('#what-if-chart g[aria-label^="capacity "] path').count()).toBe(3);
+    await page.close();
+  }, 180_000);
+
+  it('/metrics on the demo carries the job, queue and write-buffer families (operational sources wired as in main.ts)', async () => {
+    const text = await (await fetch(`${base}metrics`)).text();
+    expect(text).toMatch(/^prescale_job_duration_seconds_count\{queue="prescale-plan"\} [1-9]/m);
+    expect(text).toMatch(/^prescale_queue_jobs\{queue="prescale-plan",state="waiting"\} \d/m);
+    expect(text).toMatch(/^prescale_metrics_write_buffer_points 0$/m);
+    for (const source of ['events', 'jobs', 'queues']) expect(text).toContain(`prescale_metrics_source_up{source="${source}"} 1`);
+    const ready = await fetch(`${base}readyz`);
+    expect(ready.status).toBe(200);
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });
