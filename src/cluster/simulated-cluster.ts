@@ -253,6 +253,18 @@ export class SimulatedCluster implements ClusterActuator, LeadTimeObserver {
     };
   }
 
+  /**
+   * When each scheduled, not yet Ready pod of the workload becomes Ready (epoch ms). The HPA model splits
+   * these pods into Pending (containers not started) and Running-not-Ready by how long they have been on a node.
+   */
+  startingPodsReadyAt(ref: WorkloadRef): number[] {
+    this.catchUp();
+    const now = this.processedTo;
+    const out: number[] = [];
+    for (const pod of this.workload(ref).pods) if (pod.node !== null && pod.readyAt! > now) out.push(pod.readyAt!);
+    return out;
+  }
+
   inspectNodePool(name: string): NodePoolSnapshot {
     this.catchUp();
     const pool = this.pool(name);
