@@ -274,6 +274,11 @@ export const configSchema = z
         renewDeadline: duration.optional(),
         /** Time between acquire/renew attempts; below the renew deadline. */
         retryPeriod: duration.default('2s'),
+        /**
+         * One API request's time limit (actuator, metrics collector, lead times): a request without an answer by
+         * then is aborted and retried as of unknown outcome (a scale is read back before it is sent again).
+         */
+        requestTimeout: positiveDuration.default('10s'),
       })
       .strict()
       .superRefine((k, ctx) => {

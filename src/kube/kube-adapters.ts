@@ -35,7 +35,7 @@ export function createKubeAdapters(
   const kubeConfig = buildKubeConfig(config.kubernetes, options.explicit);
   const clock = options.clock ?? wallClock;
   const logger = options.logger ?? silentLogger;
-  const common = { kubeConfig, clock, logger };
+  const common = { kubeConfig, clock, logger, retry: { requestTimeoutMs: config.kubernetes.requestTimeout } };
   return {
     actuator: new KubeActuator({ ...common, targets: config.targets, nodePools: config.nodePools }),
     collector: new KubeMetricsCollector({ ...common, targets: config.targets, nodePools: config.nodePools }),

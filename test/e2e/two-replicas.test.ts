@@ -110,10 +110,19 @@ function kubeconfig(replica: Replica): string {
   return file;
 }
 
+/**
+ * Request time limits (InfluxDB, Kubernetes) longer than the longest stop step (2) allows (takeover and the new
+ * leader's first patch: at most ~25 s). A stop longer than a limit aborts every request the stopped tick had in
+ * flight at the resume (the abort timers are due before the answers already received are read): the tick then
+ * reads again, sees the new leader's replicas and no live load, wants no change, and has nothing to refuse, so
+ * the step would prove nothing. On a loaded machine the stop passes the default 10 s (1 run in 5 did).
+ */
+const REQUEST_TIMEOUT = '60s';
+
 const CONFIG = {
-  influx: { url: influxUrl, database: DATABASE },
+  influx: { url: influxUrl, database: DATABASE, timeout: REQUEST_TIMEOUT },
   redis: { url: redisUrl, prefix: PREFIX },
-  kubernetes: { mode: 'kubeconfig', leaseName: 'prescale-leader', leaseNamespace: 'prescale', leaseDuration: `${LEASE_SECONDS}s`, renewDeadline: `${RENEW_DEADLINE_MS / 1000}s`, retryPeriod: `${RETRY_MS / 1000}s` },
+  kubernetes: { mode: 'kubeconfig', leaseName: 'prescale-leader', leaseNamespace: 'prescale', leaseDuration: `${LEASE_SECONDS}s`, renewDeadline: `${RENEW_DEADLINE_MS / 1000}s`, retryPeriod: `${RETRY_MS / 1000}s`, requestTimeout: REQUEST_TIMEOUT },
   step: '1m',
   schedule: { plan: '1s', reactive: '1s', collect: '30s', train: '1h', forecast: '1h', accuracy: '1h' },
   targets: [{ name: 'web', namespace: 'shop', load: { measurement: 'two_replicas_load', field: 'rps', tags: { service: 'web' } }, capacityPerReplica: 10, minReplicas: 1, maxReplicas: 5000, podStartup: '10s' }],
