@@ -32,8 +32,7 @@ operator promotes or rolls back to (`prescale models`) forecasts from the next r
  * plan job while InfluxDB is away.
  */
 export function forecastProcessor(deps: JobDeps) {
-  // `promoted`: what current.json said when the model was loaded; `version`: what loaded (older when it did not).
-  const cache = new Map<string, { promoted: number; version: number; model: FittedModel }>();
+  const cache = new Map<string, { version: number; model: FittedModel }>();
   const calendar = liveModelCalendar(deps);
   return async (job: Job<JobPayload<'forecast'>>): Promise<ForecastResult> => {
     const { at } = job.data;
@@ -46,9 +45,10 @@ export function forecastProcessor(deps: JobDeps) {
     let cached = cache.get(id);
     // The flags the model was trained with (calendar entries, learned floors), as they are now.
     const flags = await calendar.refresh(id);
-    // The store's pointer, not the train job's ModelInfo: an operator may have moved it since training.
+    // The store's pointer, not the train job's ModelInfo: an operator may have moved it since training. An
+    // older version loaded in its place never matches it, so the store is tried again next run.
     const promoted = deps.models.currentVersion?.(id) ?? info.version;
-    if (!cached || cached.promoted !== promoted) {
+    if (!cached || cached.version !== promoted) {
       const loaded = await deps.models.load(id, { calendar: flags });
       // The replaced model may hold tensors (LSTM): free them.
       if (cached) disposeModel(cached.model);
@@ -57,9 +57,9 @@ export function forecastProcessor(deps: JobDeps) {
         // No stored version loads: seasonal naive fitted now, else reactive only (model-fallback.ts).
         const fallback = await fallbackModel(deps, subject.metric, id, at, storeProblems(promoted, []));
         if (!fallback) return { target: id, model: null, points: 0 };
-        cached = { promoted, version: -1, model: fallback };
+        cached = { version: -1, model: fallback };
       } else {
-        cached = { promoted, version: loaded.version, model: loaded.model };
+        cached = { version: loaded.version, model: loaded.model };
         await deps.state.setModelInUse(inUseOf(id, at, promoted, loaded));
       }
     }
@@ -72,7 +72,7 @@ export function forecastProcessor(deps: JobDeps) {
       if (fresh && fresh.startMs === from) model = model.update(fresh.values);
     }
     // A fallback is never cached: the store is tried again next run (an operator may have restored a version).
-    if (cached.version >= 0) cache.set(id, { promoted: cached.promoted, version: cached.version, model });
+    if (cached.version >= 0) cache.set(id, { version: cached.version, model });
     const horizonSteps = Math.ceil(deps.config.horizon / step);
     let latest = model;
     if (model.lastObservedMs + step === to && at > to) {

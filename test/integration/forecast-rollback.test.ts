@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ReplayClock } from '../../src/core/clock.js';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { tracePath } from '../../src/core/paths.js';
 import { sliceSeries } from '../../src/forecasting/backtest.js';
 import { holtWintersForecaster } from '../../src/forecasting/holt-winters.js';
@@ -20,9 +18,9 @@ import { createModelStore } from '../../src/forecasting/model-store.js';
 import { seasonalNaiveForecaster } from '../../src/forecasting/seasonal-naive.js';
 import { createMemoryStore } from '../../src/metrics/memory-store.js';
 import { createMemoryStateStore } from '../../src/state/state-store.js';
-import type { JobDeps } from '../../jobs/deps.js';
 import { forecastProcessor } from '../../jobs/processors/forecast.js';
 import type { JobPayload } from '../../jobs/queues.js';
+import { testJobDeps } from '../support/job-deps.js';
 
 const STEP = 300_000;
 const DAY = 86_400_000;
@@ -50,22 +48,8 @@ describe('forecast job and the model store pointer', () => {
     expect((await writer.saveVersion(TARGET, hw.toArtefact())).promoted).toBe(true);
     await state.setModelInfo({ target: TARGET, kind: 'hw', description: hw.description, version: 2, trainedAt: T, trainedUntil: hw.lastObservedMs, scores: {}, historyDays: 3, requiredHistoryDays: 1, notes: [] });
 
-    const deps = {
-      config,
-      clock: new ReplayClock(T),
-      logger: silentLogger,
-      store: metrics,
-      state,
-      cluster: SimulatedCluster.fromConfig(new ReplayClock(T), config),
-      models: createModelStore({ root }),
-      train: async () => {
-        throw new Error('not used');
-      },
-      calendarEntries: async () => [],
-      collect: async () => [],
-      isLeader: () => true,
-    } satisfies JobDeps;
-    const run = forecastProcessor(deps);
+    // The processor's own store object, kept across runs as in a worker process.
+    const run = forecastProcessor(testJobDeps(config, new ReplayClock(T), { store: metrics, state, models: createModelStore({ root }) }));
     const forecastAt = async (at: number) => (await run({ data: { at, target: TARGET } } as Job<JobPayload<'forecast'>>)).model;
 
     expect(await forecastAt(T)).toBe(hw.description);
