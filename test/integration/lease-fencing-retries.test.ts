@@ -28,6 +28,7 @@ import type { JobPayload } from '../../jobs/queues.js';
 import { FakeKubeApi } from '../support/fake-kube-api.js';
 import { testJobDeps } from '../support/job-deps.js';
 import { deployment } from '../support/kube-objects.js';
+import { stealLease } from '../support/lease-takeover.js';
 
 const SCALE = '/apis/apps/v1/namespaces/shop/deployments/web/scale';
 const DEPLOYMENT = '/apis/apps/v1/namespaces/shop/deployments/web';
@@ -63,14 +64,6 @@ function waitingClock(during: () => void = () => {}): Clock & { waits: number[] 
 
 function actuator(clock: Clock, requestTimeoutMs = 10_000): KubeActuator {
   return new KubeActuator({ kubeConfig: explicitKubeConfig({ server: fake.url, token: fake.token }), targets: config.targets, nodePools: [], clock, retry: { requestTimeoutMs, jitter: 0 } });
-}
-
-function stealLease(holder: string): void {
-  fake.update('coordination.k8s.io/v1', 'Lease', 'prescale', 'prescale-leader', (lease) => {
-    const spec = lease['spec'] as { holderIdentity: string; leaseTransitions: number };
-    spec.holderIdentity = holder;
-    spec.leaseTransitions += 1;
-  });
 }
 
 const patchedReplicas = () => fake.requestsTo('PATCH', SCALE).map((r) => ({ status: r.status, replicas: (r.body as { spec: { replicas: number } }).spec.replicas }));
@@ -129,7 +122,7 @@ describe('the actuator asks the fence before every retry of a write', () => {
   it('another replica takes the Lease during the backoff after a 503: the retry is refused', async () => {
     const a = elector('prescale-a');
     await a.tryAcquireOrRenew();
-    const clock = waitingClock(() => stealLease('prescale-b'));
+    const clock = waitingClock(() => stealLease(fake, 'prescale-b'));
     const cluster = fencedCluster(actuator(clock), () => a.fence());
     fake.inject({ method: 'PATCH', path: SCALE, status: 503 });
     const refused = await cluster.scaleWorkload(WEB, 7).catch((e: unknown) => e);
@@ -156,7 +149,7 @@ describe('the actuator asks the fence before every retry of a write', () => {
     const a = elector('prescale-a');
     await a.tryAcquireOrRenew();
     // The read of the Deployment fails once with 503; the Lease is taken during that backoff.
-    const clock = waitingClock(() => stealLease('prescale-b'));
+    const clock = waitingClock(() => stealLease(fake, 'prescale-b'));
     const cluster = fencedCluster(actuator(clock), () => a.fence());
     fake.inject({ method: 'GET', path: DEPLOYMENT, status: 503 });
     const refused = await cluster.restartWorkload(WEB, 'service check failed').catch((e: unknown) => e);
@@ -200,7 +193,7 @@ describe('the plan job: a tick whose retry outlasts the lease, and the hpa publi
   it('hpa actuation: a deposed leader (Lease taken, its local view not yet updated) does not publish', async () => {
     const a = elector('prescale-a');
     await a.tryAcquireOrRenew();
-    stealLease('prescale-b');
+    stealLease(fake, 'prescale-b');
     const { run, store, state, published } = hpaSetup(() => a.fence(), () => a.isLeader());
     await store.writePoints([{ measurement: 'http', tags: {}, fields: { rps: 900 }, time: T0 }]);
     expect(a.isLeader()).toBe(true);

@@ -22,6 +22,7 @@ import type { JobPayload } from '../../jobs/queues.js';
 import { FakeKubeApi } from '../support/fake-kube-api.js';
 import { testJobDeps } from '../support/job-deps.js';
 import { deployment } from '../support/kube-objects.js';
+import { stealLease } from '../support/lease-takeover.js';
 
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/prescale/leases/prescale-leader';
 const SCALE = '/apis/apps/v1/namespaces/shop/deployments/web/scale';
@@ -40,15 +41,6 @@ function elector(identity: string): LeaderElector {
 
 function actuator(): KubeActuator {
   return new KubeActuator({ kubeConfig: explicitKubeConfig({ server: fake.url, token: fake.token }), targets: config.targets, nodePools: [] });
-}
-
-/** Another replica writes the Lease (a takeover this replica did not see yet). */
-function stealLease(holder: string): void {
-  fake.update('coordination.k8s.io/v1', 'Lease', 'prescale', 'prescale-leader', (lease) => {
-    const spec = lease['spec'] as { holderIdentity: string; leaseTransitions: number };
-    spec.holderIdentity = holder;
-    spec.leaseTransitions += 1;
-  });
 }
 
 beforeAll(async () => {
@@ -80,7 +72,7 @@ describe('LeaderElector.fence', () => {
   it('refuses when the Lease changed hands behind its back, while the local view still says leader', async () => {
     const a = elector('prescale-a');
     await a.tryAcquireOrRenew();
-    stealLease('prescale-b');
+    stealLease(fake, 'prescale-b');
     expect(a.isLeader()).toBe(true);
     expect(await a.fence()).toEqual({ held: false, reason: 'the lease is held by prescale-b' });
   });
@@ -120,7 +112,7 @@ describe('fencedCluster', () => {
     await a.tryAcquireOrRenew();
     const cluster = fencedCluster(actuator(), () => a.fence());
     await cluster.scaleWorkload({ namespace: 'shop', name: 'web', kind: 'Deployment' }, 3);
-    stealLease('prescale-b');
+    stealLease(fake, 'prescale-b');
     const refused = await cluster.scaleWorkload({ namespace: 'shop', name: 'web', kind: 'Deployment' }, 4).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(NotLeaderError);
     expect(refused).toMatchObject({ retryable: false, message: 'not the leader: scale Deployment shop/web to 4 refused (the lease is held by prescale-b)' });
