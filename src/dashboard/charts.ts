@@ -7,6 +7,7 @@
  */
 import type { Occurrence, ScalingDecision, TargetData } from './api.js';
 import { fmt, h, iso, shortTime, summaryTable, type SummaryRow } from './dom.js';
+import { decisionMarkers, type DecisionMarker } from './markers.js';
 import { Plot } from './plot.js';
 
 export const COLORS = {
@@ -127,6 +128,9 @@ export function loadChart(data: TargetData, occurrences: readonly Occurrence[], 
   );
 }
 
+const markerTitle = (m: DecisionMarker) =>
+  m.count === 1 ? decisionTitle(m.decision) : `${m.count} decisions ${shortTime(m.firstTime)}–${shortTime(m.decision.time)}; the latest:\n${decisionTitle(m.decision)}`;
+
 const decisionTitle = (d: ScalingDecision) => `${iso(d.time)} ${d.mode}${d.loop === 'reactive' ? ' (reactive loop)' : ''}: ${d.previousReplicas} → ${d.desiredReplicas}${d.applied ? '' : ' (not applied)'}\nrule: ${d.rule}${d.notes ? `\nreason: ${d.notes}` : ''}`;
 
 /** Capacity: planned, desired and Ready replicas against what the actual load needed, with decision markers. */
@@ -138,6 +142,8 @@ export function capacityChart(data: TargetData, occurrences: readonly Occurrence
   const ready = gridPoints(data.replicas.startMs, data.replicas.stepMs, data.replicas.ready);
   const planned = heldSteps(data.planned.time, data.planned.value, end);
   const decisions = data.decisions.filter((d) => d.time >= data.from && d.time < data.to);
+  // One marker per decision while they fit on the axis, else one per few pixels (markers.ts).
+  const markers = decisionMarkers(decisions, data.from, data.to, width - 56);
   const svg = P.plot({
     width,
     height: 260,
@@ -151,22 +157,23 @@ export function capacityChart(data: TargetData, occurrences: readonly Occurrence
       P.lineY(desired, { x: 'time', y: 'value', curve: 'step-after', stroke: COLORS.desired, strokeOpacity: 0.7, ...lab('desired') }),
       P.lineY(ready, { x: 'time', y: 'value', curve: 'step-after', stroke: COLORS.ready, strokeWidth: 1.6, ...lab('ready') }),
       P.lineY(planned, { x: 'time', y: 'value', curve: 'step-after', stroke: COLORS.planned, strokeWidth: 1.2, ...lab('planned') }),
-      P.dot(decisions, { x: 'time', y: 'desiredReplicas', r: 4, fill: (d: ScalingDecision) => COLORS.modes[d.mode] ?? '#555', stroke: 'white', ...lab('decisions'), title: decisionTitle }),
+      P.dot(markers, { x: (m: DecisionMarker) => m.decision.time, y: (m: DecisionMarker) => m.decision.desiredReplicas, r: 4, fill: (m: DecisionMarker) => COLORS.modes[m.decision.mode] ?? '#555', stroke: 'white', ...lab('decisions'), title: markerTitle }),
       P.ruleX([data.now], { stroke: '#888', strokeDasharray: '2 2', ...lab('now') }),
     ],
   });
   // Markers answer clicks and the keyboard (Tab, Enter): Plot draws the dots in data order. One listener pair on
-  // the chart finds the marker by its index (a week holds a couple of thousand markers).
+  // the chart finds the marker by its index.
   labelMarks(svg).querySelectorAll('g[aria-label="decisions"] circle').forEach((circle, i) => {
-    const d = decisions[i];
-    if (!d) return;
+    const m = markers[i];
+    if (!m) return;
+    const d = m.decision;
     circle.setAttribute('tabindex', '0');
     circle.setAttribute('role', 'button');
     circle.setAttribute('data-index', String(i));
     circle.setAttribute('data-time', String(d.time));
-    circle.setAttribute('aria-label', `decision ${shortTime(d.time)} ${d.mode} ${d.previousReplicas} to ${d.desiredReplicas}`);
+    circle.setAttribute('aria-label', `${m.count > 1 ? `${m.count} decisions, the latest ` : 'decision '}${shortTime(d.time)} ${d.mode} ${d.previousReplicas} to ${d.desiredReplicas}`);
   });
-  const markerOf = (event: Event) => decisions[Number((event.target as Element | null)?.closest?.('circle[data-index]')?.getAttribute('data-index') ?? NaN)];
+  const markerOf = (event: Event) => markers[Number((event.target as Element | null)?.closest?.('circle[data-index]')?.getAttribute('data-index') ?? NaN)]?.decision;
   svg.addEventListener('click', (event) => {
     const d = markerOf(event);
     if (d) onDecision(d);
@@ -200,6 +207,7 @@ export function capacityChart(data: TargetData, occurrences: readonly Occurrence
     ], [
       ['under-provisioned spans', `${data.underProvisioned.length} (${fmt(underMinutes, 0)} minutes)`],
       ['decisions that changed replicas', String(decisions.length)],
+      ['decision markers', `${markers.length}${markers.length < decisions.length ? ' (nearby decisions share one: the table lists each)' : ''}`],
     ]),
   );
 }

@@ -79,6 +79,27 @@ function whatIfPanel(target: string): HTMLElement {
 }
 
 export function targetPage(target: string, rangeMs: number): TargetPage {
+  // Some forecast ahead of now: a quarter of the window, at least an hour, at most a day.
+  const ahead = Math.min(86_400_000, Math.max(3_600_000, rangeMs / 4));
+  let occurrences: Occurrence[] = [];
+  const loadOccurrences = async (from: number, to: number) => {
+    const answer = await api.occurrences(target, from, to);
+    occurrences = answer.ok ? answer.body.occurrences : [];
+  };
+  /**
+   * One refresh's requests, all at once: the data window is relative to the server's clock (a replay runs on its
+   * own); the calendar's spans follow the status's now, a minute wider each side (the charts clip them).
+   */
+  const requestAll = () => {
+    const statusAnswer = api.status();
+    const spans = statusAnswer.then((s) => {
+      const now = s.ok ? s.body.now : Date.now();
+      return loadOccurrences(now - rangeMs - 60_000, now + ahead + 60_000);
+    });
+    return Promise.all([statusAnswer, api.target(target, rangeMs, ahead), api.accuracy(target), spans]);
+  };
+  // The first refresh's requests leave before the page's elements are built (that takes a while on a busy machine).
+  let firstRequests: ReturnType<typeof requestAll> | null = requestAll();
   const badge = h('span', { id: 'mode-badge' });
   const meta = h('p', { id: 'target-meta', class: 'muted' });
   const loadSlot = h('div', { id: 'load-slot', class: 'panel' });
@@ -87,7 +108,6 @@ export function targetPage(target: string, rangeMs: number): TargetPage {
   const detail = decisionDetail();
   const decisions = decisionsPanel();
   const model = modelPanel();
-  let occurrences: Occurrence[] = [];
   let last: TargetData | null = null;
   const error = h('p', { id: 'target-error', class: 'error', role: 'alert' });
   const drawCharts = () => {
@@ -98,10 +118,6 @@ export function targetPage(target: string, rangeMs: number): TargetPage {
     const nodes = nodesChart(last, width);
     nodesSlot.hidden = !nodes;
     fill(nodesSlot, nodes);
-  };
-  const loadOccurrences = async (from: number, to: number) => {
-    const answer = await api.occurrences(target, from, to);
-    occurrences = answer.ok ? answer.body.occurrences : [];
   };
   let calendarRange = { from: 0, to: 0 };
   const calendar = calendarPanel(target, () => {
@@ -124,16 +140,9 @@ export function targetPage(target: string, rangeMs: number): TargetPage {
   void calendar.load();
 
   async function refresh(): Promise<void> {
-    // Some forecast ahead of now: a quarter of the window, at least an hour, at most a day.
-    const ahead = Math.min(86_400_000, Math.max(3_600_000, rangeMs / 4));
-    // All at once: the data window is relative to the server's clock (a replay runs on its own); the calendar's
-    // spans follow the status's now, a minute wider each side (the charts clip them to the data's window).
-    const statusAnswer = api.status();
-    const spans = statusAnswer.then((s) => {
-      const now = s.ok ? s.body.now : Date.now();
-      return loadOccurrences(now - rangeMs - 60_000, now + ahead + 60_000);
-    });
-    const [status, data, accuracy] = await Promise.all([statusAnswer, api.target(target, rangeMs, ahead), api.accuracy(target), spans, plotReady]);
+    const requests = firstRequests ?? requestAll();
+    firstRequests = null;
+    const [[status, data, accuracy]] = await Promise.all([requests, plotReady]);
     if (!data.ok) {
       fill(error, `Could not load ${target}: ${data.body.message}`);
       return;
