@@ -7,8 +7,9 @@
  *
  * Late writes into the settled past (a write buffer that drains after an InfluxDB outage, a backfill with
  * `prescale ingest`) show after at most `refreshMs` of wall time: an entry older than that is read again whole.
- * Bounded: at most `maxEntries` series (least recently used go first), each at most `maxItems` cells, points or
- * decisions (a larger read is answered but not kept). Per process and in memory: a restart starts empty.
+ * Bounded: at most `maxEntries` series and `maxItems` cells, points and decisions in all (least recently used
+ * series go first; a read larger than the budget is answered but not kept). Per process and in memory: a restart
+ * starts empty.
  *
  * Left out: the latest forecast ahead (it changes every minute) and `latest` (live values): they pass through,
  * as do writes (a write does not update an entry: the settle line is what keeps the tail fresh). A read that
@@ -28,13 +29,13 @@ export interface PastCacheOptions {
   refreshMs?: number;
   /** Series kept at most (least recently used evicted). Default 256. */
   maxEntries?: number;
-  /** Cells, points or decisions one entry keeps at most; a larger read is not kept. Default 100,000. */
+  /** Cells, points and decisions kept at most in all entries together; a larger read is not kept. Default 500,000. */
   maxItems?: number;
   /** Wall clock for `refreshMs`, epoch ms. Default Date.now. */
   wallNow?: () => number;
 }
 
-export const PAST_CACHE_DEFAULTS = { settleMs: 15 * 60_000, refreshMs: 5 * 60_000, maxEntries: 256, maxItems: 100_000 } as const;
+export const PAST_CACHE_DEFAULTS = { settleMs: 15 * 60_000, refreshMs: 5 * 60_000, maxEntries: 256, maxItems: 500_000 } as const;
 
 export interface PastCacheStats {
   /** Reads answered from an entry plus a tail read (or from the entry alone). */
@@ -42,6 +43,8 @@ export interface PastCacheStats {
   /** Reads sent to the store whole. */
   misses: number;
   entries: number;
+  /** Cells, points and decisions kept in all entries. */
+  items: number;
 }
 
 export interface PastCachedStore extends MetricsStore {
@@ -80,14 +83,24 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
   const maxItems = options.maxItems ?? PAST_CACHE_DEFAULTS.maxItems;
   const wallNow = options.wallNow ?? Date.now;
   const entries = new Map<string, Entry<unknown>>();
+  let items = 0;
   let hits = 0;
   let misses = 0;
 
-  function keep(key: string, entry: Entry<unknown>): void {
+  function drop(key: string): void {
+    const held = entries.get(key);
+    if (!held) return;
+    items -= held.items.length;
     entries.delete(key);
+  }
+
+  /** Keeps an entry as the most recently used, evicting the least recently used ones beyond the bounds. */
+  function keep(key: string, entry: Entry<unknown>): void {
+    drop(key);
     if (entry.items.length > maxItems) return;
     entries.set(key, entry);
-    while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    items += entry.items.length;
+    while (entries.size > maxEntries || items > maxItems) drop(entries.keys().next().value!);
   }
 
   async function cached<Q extends { from: EpochMs; to: EpochMs }, R, T>(kind: Kind<Q, R, T>, q: Q): Promise<R> {
@@ -184,7 +197,10 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
       return cached(asIssuedKind, q);
     },
     readDecisions: (target, from, to, filter) => cached(decisionKind, { target, from, to, filter }),
-    stats: () => ({ hits, misses, entries: entries.size }),
-    clear: () => entries.clear(),
+    stats: () => ({ hits, misses, entries: entries.size, items }),
+    clear: () => {
+      entries.clear();
+      items = 0;
+    },
   };
 }

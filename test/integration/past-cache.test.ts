@@ -190,25 +190,43 @@ describe.each(stores)('past cache over %s', (_name, makeStore) => {
 });
 
 describe('past cache bounds (memory store)', () => {
-  it('keeps at most maxEntries series (least recently used go) and no read larger than maxItems', async () => {
+  it('keeps at most maxEntries series and maxItems items in all (least recently used go first); a larger read is not kept', async () => {
     const store = createMemoryStore();
-    const now = T0 + 2 * DAY;
+    const now = T0 + 4 * DAY;
     await writeSpan(store, T0, now);
     const { store: counted, reads } = recording(store);
-    const cache = cachePastReads(counted, { clock: new ReplayClock(now), settleMs: SETTLE, maxEntries: 2, maxItems: 288 });
-    const q = (stepMs: number): SeriesQuery => ({ ...load(now - DAY, now), stepMs });
-    await cache.readSeries(q(STEP));
-    await cache.readSeries(q(2 * STEP));
-    await cache.readSeries(q(STEP)); // touched: now the most recently used
-    await cache.readSeries(q(3 * STEP)); // evicts 2 * STEP
-    expect(cache.stats()).toMatchObject({ entries: 2, hits: 1, misses: 3 });
-    reads.length = 0;
-    await cache.readSeries(q(2 * STEP));
-    expect(reads).toEqual([['series', now - DAY, now]]);
-    // Two days of 5-minute cells are more than 288: answered, not kept.
-    const misses = cache.stats().misses;
-    await cache.readSeries(load(now - 2 * DAY, now));
-    await cache.readSeries(load(now - 2 * DAY, now));
-    expect(cache.stats().misses).toBe(misses + 2);
+    const cache = cachePastReads(counted, { clock: new ReplayClock(now), settleMs: SETTLE, maxEntries: 3, maxItems: 600 });
+    const q = (stepMs: number, days = 1): SeriesQuery => ({ ...load(now - days * DAY, now), stepMs });
+    const readAgain = async (query: SeriesQuery) => {
+      reads.length = 0;
+      await cache.readSeries(query);
+      return reads.length; // 1: read whole (not kept); 1 too for a tail read, so look at where it starts
+    };
+    const size = new Map<number, number>();
+    const first = async (stepMs: number) => {
+      const before = cache.stats().items;
+      await cache.readSeries(q(stepMs));
+      size.set(stepMs, cache.stats().items - before);
+    };
+    await first(STEP);
+    await first(2 * STEP);
+    await cache.readSeries(q(STEP)); // a hit: now the most recently used
+    await first(3 * STEP);
+    expect(size.get(STEP)).toBe(285); // a day of 5-minute cells less the last quarter hour
+    expect(cache.stats()).toMatchObject({ entries: 3, items: size.get(STEP)! + size.get(2 * STEP)! + size.get(3 * STEP)!, hits: 1, misses: 3 });
+    // A fourth series evicts the least recently used one, 2 * STEP.
+    const before = cache.stats().items;
+    await cache.readSeries(q(4 * STEP));
+    expect(cache.stats()).toMatchObject({ entries: 3, items: before - size.get(2 * STEP)! + 71 });
+    expect(await readAgain(q(2 * STEP))).toBe(1);
+    expect(reads[0]![1]).toBe(now - DAY); // read whole again
+    // Two days of 5-minute cells (573) fit the budget only alone: every other entry goes.
+    await cache.readSeries(q(STEP, 2));
+    expect(cache.stats()).toMatchObject({ entries: 1, items: 573 });
+    // Three days (861) exceed it: answered, not kept, read whole every time.
+    await cache.readSeries(q(STEP, 3));
+    expect(await readAgain(q(STEP, 3))).toBe(1);
+    expect(reads[0]![1]).toBe(now - 3 * DAY);
+    expect(cache.stats().items).toBeLessThanOrEqual(600);
   });
 });
