@@ -3,12 +3,11 @@
  * main.ts, the demo and tests call these; everything else receives its dependencies.
  */
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { PrescaleConfig } from './config/schema.js';
 import { targetId } from './config/targets.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
-import { connectRedis } from './core/redis.js';
+import { connectRedisClient, type RedisClient } from './core/redis.js';
 import { selectChampion } from './forecasting/champion.js';
 import { createModelStore } from './forecasting/model-store.js';
 import { createMetricsStore } from './metrics/create-store.js';
@@ -48,7 +47,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   deps: JobDeps;
   calendar: CalendarStore;
-  redis: Redis;
+  /** One redis-server or a Redis Cluster (config redis.cluster). */
+  redis: RedisClient;
   /** The metrics store behind a write buffer: writes survive an InfluxDB outage (src/metrics/write-behind-store.ts). */
   store: WriteBehindStore;
   /** Redis and InfluxDB as this process sees them, for /readyz. */
@@ -65,7 +65,7 @@ export interface Runtime {
 
 /** Connects to Redis and InfluxDB (clear errors naming the address when either is down) and wires the deps. */
 export async function createRuntime(config: PrescaleConfig, options: RuntimeOptions): Promise<Runtime> {
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedisClient(config.redis);
   redis.on('error', (error: Error) => options.logger.warn({ redis: config.redis.url.replace(/\/\/[^@]*@/, '//'), err: error.message }, 'redis connection problem; reconnecting'));
   const influx = createMetricsStore(config.influx, options.logger);
   try {

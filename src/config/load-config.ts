@@ -15,6 +15,8 @@ export const ENV_OVERRIDES: Record<string, string[]> = {
   PRESCALE_INFLUX_BUCKET: ['influx', 'bucket'],
   PRESCALE_REDIS_URL: ['redis', 'url'],
   PRESCALE_REDIS_PREFIX: ['redis', 'prefix'],
+  /** Comma-separated "host:port" seed nodes of a Redis Cluster (redis.cluster). */
+  PRESCALE_REDIS_CLUSTER: ['redis', 'cluster'],
   PRESCALE_HTTP_HOST: ['http', 'host'],
   PRESCALE_HTTP_PORT: ['http', 'port'],
   PRESCALE_EXTERNAL_METRICS_HOST: ['externalMetrics', 'host'],

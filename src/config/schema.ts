@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.js';
+import { hashTagged } from '../core/redis-hash-tag.js';
+import { parseClusterNode } from '../core/redis.js';
 
 /** A duration as "90s", "5m", "1h" or seconds; parsed to milliseconds. */
 const duration = z
@@ -25,6 +27,37 @@ const redisUrl = z.string().refine((url) => {
     return false;
   }
 }, 'expected redis://[user:password@]host:port[/db], rediss://... or a unix socket path');
+
+/**
+ * `redis`: one redis-server at `url`, or a Redis Cluster when `cluster` lists seed nodes ("host:port", a list
+ * or one comma-separated string as from PRESCALE_REDIS_CLUSTER); then `url` only gives user, password and TLS
+ * (rediss://). On a Cluster the prefix is hash-tagged ("prescale" -> "{prescale}") so BullMQ's queues and every
+ * multi-key command stay in one slot (core/redis-hash-tag.ts).
+ */
+const redisSchema = z
+  .object({
+    url: redisUrl.default('redis://127.0.0.1:6379'),
+    prefix: z.string().default('prescale'),
+    cluster: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+        z.array(z.string().refine((node) => parseClusterNode(node) !== null, 'expected host:port (port 1-65535), e.g. "10.0.0.5:6379"')).min(1, 'list at least one seed node'),
+      )
+      .optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (!r.cluster) return;
+    if (r.prefix === '') ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['prefix'], message: 'must not be empty with redis.cluster (it becomes the hash tag)' });
+    let db = '';
+    try {
+      db = r.url.startsWith('/') ? '' : new URL(r.url).pathname.replace(/^\//, '');
+    } catch {
+      // An invalid URL: its own check reports it.
+    }
+    if (db !== '' && db !== '0') ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'a Redis Cluster has only database 0: drop the /<db> from the URL' });
+  })
+  .transform((r) => (r.cluster ? { ...r, prefix: hashTagged(r.prefix) } : r));
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a DNS-1123 name (lower case letters, digits, "-" and ".")');
 
@@ -257,7 +290,7 @@ export const externalMetricsSchema = z
 export const configSchema = z
   .object({
     influx: influxSchema.default({}),
-    redis: z.object({ url: redisUrl.default('redis://127.0.0.1:6379'), prefix: z.string().default('prescale') }).strict().default({}),
+    redis: redisSchema.default({}),
     http: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).strict().default({}),
     api: apiSchema.default({}),
     externalMetrics: externalMetricsSchema.default({}),

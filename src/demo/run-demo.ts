@@ -6,7 +6,6 @@
  */
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { createApp } from '../api/create-app.js';
@@ -19,6 +18,7 @@ import { ServiceError } from '../core/errors.js';
 import { createFileLogger } from '../core/logger.js';
 import { readCsvTrace } from '../core/csv-trace.js';
 import { REPO_ROOT, tracePath } from '../core/paths.js';
+import { scanKeys, type RedisClient } from '../core/redis.js';
 import { createRuntime } from '../runtime.js';
 import type { MetricPoint } from '../metrics/metrics-store.js';
 import { startPublishedCache } from '../publish/published-cache.js';
@@ -70,13 +70,9 @@ export interface DemoSummary {
 }
 
 /** Scaling state, models info and calendar of an earlier demo run would leak into this one: start empty. */
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+  // One DEL per key: on a Redis Cluster a multi-key DEL must stay within one slot.
+  for (const key of await scanKeys(redis, pattern)) await redis.del(key);
 }
 
 /**

@@ -5,7 +5,8 @@
  *
  * Left out: event details (the decision log has those) and per-rule labels (cardinality).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 
 export const SCALING_EVENTS = {
   /** A tick saw a threshold breach (live load, CPU, SLO, the forecast's bound) and raised the replicas. */
@@ -39,9 +40,9 @@ function group(fields: Record<string, string>): Map<string, Partial<Record<Scali
   return out;
 }
 
-/** One hash `<prefix>:events`, a field per (event, target). */
-export function createRedisEventCounters(redis: Redis, prefix = 'prescale'): EventCounters {
-  const key = `${prefix}:events`;
+/** One hash `<prefix>:events` (`{prefix}:events` on a Cluster), a field per (event, target). */
+export function createRedisEventCounters(redis: RedisClient, prefix = 'prescale'): EventCounters {
+  const key = `${clusterSafePrefix(redis, prefix)}:events`;
   return {
     async increment(target, events) {
       if (events.length === 0) return;

@@ -7,7 +7,8 @@
  * Left out: per-job-name or per-target breakdowns (cardinality), and durations of failed attempts (a failure
  * is counted, its duration is not: a timeout and a bad payload would mix in one histogram).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { Worker } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 
@@ -44,9 +45,9 @@ function emptyStats(): QueueJobStats {
   return { buckets: new Array<number>(JOB_DURATION_BUCKETS_SECONDS.length + 1).fill(0), count: 0, sumSeconds: 0, failures: 0 };
 }
 
-/** Hash `<prefix>:job-stats:<queue>` with fields b0..bN, count, sum_ms, failed. */
-export function createRedisJobStatsStore(redis: Redis, prefix = 'prescale'): JobStatsStore {
-  const key = (queue: string) => `${prefix}:job-stats:${queue}`;
+/** Hash `<prefix>:job-stats:<queue>` with fields b0..bN, count, sum_ms, failed; `{prefix}` on a Cluster (read pipelines all queues). */
+export function createRedisJobStatsStore(redis: RedisClient, prefix = 'prescale'): JobStatsStore {
+  const key = (queue: string) => `${clusterSafePrefix(redis, prefix)}:job-stats:${queue}`;
   return {
     async recordCompleted(queue, durationMs) {
       const ms = Math.max(0, Math.round(durationMs));

@@ -15,7 +15,7 @@
  *
  * Left out: the Kubernetes API (every call retries on its own; a failing apply is in the decision log).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
 import type { MetricsStore } from '../metrics/metrics-store.js';
 import type { WriteBufferStatus } from '../metrics/write-behind-store.js';
 
@@ -29,7 +29,7 @@ export interface ReadinessReport {
 }
 
 export interface ReadinessOptions {
-  redis: Pick<Redis, 'ping' | 'status'>;
+  redis: Pick<RedisClient, 'ping' | 'status'>;
   store: Pick<MetricsStore, 'ensureReady'>;
   writeBuffer?: () => WriteBufferStatus;
   /** Longest wait for one dependency, ms. Default 2 s. */

@@ -1,9 +1,10 @@
 /**
- * Where published plans live: one Redis hash `<prefix>:published`, a JSON value per target, so every API
- * replica serves the same values. Readers load the whole hash at once (one HGETALL per refresh, never a
+ * Where published plans live: one Redis hash `<prefix>:published` (`{prefix}:published` on a Redis Cluster),
+ * a JSON value per target, so every API replica serves the same values. Readers load the whole hash at once (one HGETALL per refresh, never a
  * query per request; see published-cache.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { PublishedPlan } from './published-plan.js';
 
 export interface PublishedPlanStore {
@@ -14,8 +15,8 @@ export interface PublishedPlanStore {
   all(): Promise<Map<string, PublishedPlan>>;
 }
 
-export function createRedisPublishedPlanStore(redis: Redis, prefix = 'prescale'): PublishedPlanStore {
-  const key = `${prefix}:published`;
+export function createRedisPublishedPlanStore(redis: RedisClient, prefix = 'prescale'): PublishedPlanStore {
+  const key = `${clusterSafePrefix(redis, prefix)}:published`;
   return {
     async put(plan) {
       await redis.hset(key, plan.target, JSON.stringify(plan));

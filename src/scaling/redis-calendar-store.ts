@@ -6,13 +6,16 @@
  * An entry without meta (written before revisions) reads as revision 1 by "unknown".
  *
  * Every write is one Lua script: the revision check and the change happen atomically on the server, so of two
- * replaces expecting the same revision exactly one succeeds, whichever replica sends them. With Redis Cluster,
- * put a hash tag in the prefix ("{prescale}") so both hashes share a slot.
+ * replaces expecting the same revision exactly one succeeds, whichever replica sends them. On a Redis Cluster
+ * the prefix is hash-tagged ("prescale" -> "{prescale}:calendar", "{prescale}:calendar:meta"), so both hashes
+ * share a slot, as the scripts and MULTIs need (a prefix with a tag of its own is kept).
  *
  * The caller owns the client (connects and quits it). Redis failures become ServiceErrors naming the address
  * (retryable); invalid entries InputErrors (not retryable). Left out: history of earlier revisions.
  */
 import type { Redis } from 'ioredis';
+import { clientAddress, type RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import { ServiceError } from '../core/errors.js';
 import { appliesTo, parseCalendarEntry, type CalendarEntry } from './calendar.js';
 import { decodeMeta, LEGACY_META, newMeta, sortEntries, type CalendarDeleteResult, type CalendarStore, type CalendarWriteResult, type StoredCalendarEntry } from './calendar-store.js';
@@ -75,15 +78,16 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 return {'ok'}
 `;
 
-export function createRedisCalendarStore(redis: Redis, options: RedisCalendarStoreOptions = {}): CalendarStore {
-  const key = `${options.prefix ?? 'prescale'}:calendar`;
+export function createRedisCalendarStore(redis: RedisClient, options: RedisCalendarStoreOptions = {}): CalendarStore {
+  const key = `${clusterSafePrefix(redis, options.prefix ?? 'prescale')}:calendar`;
   const metaKey = `${key}:meta`;
-  const address = `${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`;
+  // Asked when needed: a Cluster knows its nodes only once connected.
+  const address = () => clientAddress(redis);
   const call = async <T>(what: string, command: () => Promise<T>): Promise<T> => {
     try {
       return await command();
     } catch (error) {
-      throw new ServiceError('redis', address, `calendar store ${what} failed: ${(error as Error).message}`, true, { cause: error });
+      throw new ServiceError('redis', address(), `calendar store ${what} failed: ${(error as Error).message}`, true, { cause: error });
     }
   };
   const decode = (id: string, raw: string): CalendarEntry | null => {
@@ -98,7 +102,7 @@ export function createRedisCalendarStore(redis: Redis, options: RedisCalendarSto
   const transaction = async <T>(what: string, build: (multi: ReturnType<Redis['multi']>) => ReturnType<Redis['multi']>): Promise<T[]> => {
     const replies = await call(what, () => build(redis.multi()).exec());
     return (replies ?? []).map(([error, value]) => {
-      if (error) throw new ServiceError('redis', address, `calendar store ${what} failed: ${error.message}`, true, { cause: error });
+      if (error) throw new ServiceError('redis', address(), `calendar store ${what} failed: ${error.message}`, true, { cause: error });
       return value as T;
     });
   };

@@ -6,10 +6,11 @@
  * paused past the lock, or killed after its PATCH); a claim taken with SET NX before the apply makes the second
  * run find the first and not apply. A claim whose apply failed is released, so a retry of the tick may apply.
  *
- * Keys `<prefix>:applied-tick:<tick>` hold JSON {tick, target, replicas, by, at} and expire after a day (ticks
+ * Keys `<prefix>:applied-tick:<tick>` (`{prefix}:...` on a Redis Cluster) hold JSON {tick, target, replicas, by, at} and expire after a day (ticks
  * are never re-run later than that). Left out: ticks that changed nothing (no claim: nothing to repeat).
  */
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 
 export interface AppliedTick {
   /** The plan job's id. */
@@ -39,8 +40,10 @@ export const APPLIED_TICK_TTL_MS = 24 * 3_600_000;
 /** Deletes the key only while it still holds our claim (a later claim by someone else stays). */
 const RELEASE_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
-export function createRedisAppliedTicks(redis: Redis, prefix: string, identity: string): AppliedTicks {
-  const key = (tick: string) => `${prefix}:applied-tick:${tick}`;
+export function createRedisAppliedTicks(redis: RedisClient, prefix: string, identity: string): AppliedTicks {
+  // On a Cluster under `{prefix}`: one slot, so the MGET below spans no slots.
+  const tagged = clusterSafePrefix(redis, prefix);
+  const key = (tick: string) => `${tagged}:applied-tick:${tick}`;
   return {
     async claim(tick, what) {
       const record: AppliedTick = { tick, subject: what.subject, value: what.value, by: identity, at: what.at };
@@ -51,13 +54,7 @@ export function createRedisAppliedTicks(redis: Redis, prefix: string, identity: 
       return { claimed: false, by: existing ? (JSON.parse(existing) as AppliedTick) : { ...record, by: 'unknown' } };
     },
     async list() {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:applied-tick:*`, 'COUNT', 500);
-        keys.push(...batch);
-        cursor = next;
-      } while (cursor !== '0');
+      const keys = await scanKeys(redis, `${tagged.replace(/[*?[\]\\]/g, '\\$&')}:applied-tick:*`);
       if (keys.length === 0) return [];
       const values = await redis.mget(...keys);
       return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as AppliedTick);

@@ -11,7 +11,8 @@
  * collect job (Telegraf, remote write): those are unknown while InfluxDB is away, and the planner then
  * holds replicas (it never scales in on unknown load).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { TargetConfig } from '../config/schema.js';
 import { targetId } from '../config/targets.js';
 import type { ForecastPoint, MetricPoint, StoredForecast } from '../metrics/metrics-store.js';
@@ -82,9 +83,10 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
-export function createRedisLastKnownStore(redis: Redis, prefix = 'prescale'): LastKnownStore {
-  const liveKey = `${prefix}:last-live`;
-  const forecastKey = `${prefix}:last-forecast`;
+export function createRedisLastKnownStore(redis: RedisClient, prefix = 'prescale'): LastKnownStore {
+  const tagged = clusterSafePrefix(redis, prefix);
+  const liveKey = `${tagged}:last-live`;
+  const forecastKey = `${tagged}:last-forecast`;
   return {
     async recordLoads(targets, points) {
       const newest = newestLoads(targets, points);

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { TargetScalingState } from '../scaling/engine.js';
 import type { NodePoolScalingState } from '../scaling/node-pool.js';
 import type { ReactiveIntervention, SuggestedFloor } from '../scaling/learned-actions.js';
@@ -155,8 +156,11 @@ export function createMemoryStateStore(prefix = 'prescale'): StateStore {
   );
 }
 
-/** Redis hashes `<prefix>:scaling`, `:models`, `:model-in-use`, `:planned-pods`, `:pools`, `:live-accuracy`..., one JSON value per target or pool. */
-export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateStore {
+/**
+ * Redis hashes `<prefix>:scaling`, `:models`, `:model-in-use`, `:planned-pods`, `:pools`, `:live-accuracy`..., one JSON
+ * value per target or pool; on a Cluster under `{prefix}`, one slot (so MULTI and pipelines over them work).
+ */
+export function createRedisStateStore(redis: RedisClient, prefix = 'prescale'): StateStore {
   return stateStoreOver(
     {
       get: (name, field) => redis.hget(name, field),
@@ -165,6 +169,6 @@ export function createRedisStateStore(redis: Redis, prefix = 'prescale'): StateS
       append: async (name, value, max) => void (await redis.multi().rpush(name, value).ltrim(name, -max, -1).exec()),
       range: (name) => redis.lrange(name, 0, -1),
     },
-    prefix,
+    clusterSafePrefix(redis, prefix),
   );
 }

@@ -4,7 +4,8 @@
  * end time, so a newer step of data is a new key and stale results simply expire. Left out: eviction by size
  * (a result is a few hundred KB at most: 2,000 points per line).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis.js';
+import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { WhatIfResult } from './what-if.js';
 
 /** How long a result is kept, seconds. */
@@ -15,8 +16,8 @@ export interface WhatIfCache {
   set(result: WhatIfResult): Promise<void>;
 }
 
-export function createRedisWhatIfCache(redis: Redis, prefix = 'prescale', ttlSeconds = WHAT_IF_CACHE_TTL_S): WhatIfCache {
-  const key = (id: string) => `${prefix}:what-if:${id}`;
+export function createRedisWhatIfCache(redis: RedisClient, prefix = 'prescale', ttlSeconds = WHAT_IF_CACHE_TTL_S): WhatIfCache {
+  const key = (id: string) => `${clusterSafePrefix(redis, prefix)}:what-if:${id}`;
   return {
     async get(id) {
       const raw = await redis.get(key(id));
