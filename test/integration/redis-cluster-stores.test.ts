@@ -14,6 +14,7 @@ import { ReplayClock } from '../../src/core/clock.js';
 import { InputError, ServiceError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { connectRedisClient, scanKeys } from '../../src/core/redis.js';
+import { hashTagged, hashTagOf } from '../../src/core/redis-hash-tag.js';
 import { createRedisEventCounters } from '../../src/observability/event-counters.js';
 import { createRedisJobStatsStore } from '../../src/observability/job-stats.js';
 import type { PublishedPlan } from '../../src/publish/published-plan.js';
@@ -75,6 +76,17 @@ describe('Redis stores on a three-node Redis Cluster', () => {
     await expect(redis.multi().hget('plain:calendar', 'x').hget('plain:calendar:meta', 'x').exec()).rejects.toThrow(/same slot|CROSSSLOT/i);
     const masters = redis.nodes('master');
     expect(masters).toHaveLength(3);
+  });
+
+  it('hash-tagged prefixes put every key in one slot, by the rule Redis itself applies (CLUSTER KEYSLOT)', async () => {
+    for (const prefix of ['prescale', '{acme}-prescale', 'a{b', 'a{}b', 'x}y{z']) {
+      const tagged = hashTagged(prefix);
+      const slots = new Set(await Promise.all(['calendar', 'calendar:meta', 'prescale-plan:wait', 'applied-tick:plan.shop/web.1'].map((k) => slotOf(`${tagged}:${k}`))));
+      expect(slots.size, `${prefix} -> ${tagged}`).toBe(1);
+      expect(await slotOf(`${tagged}:calendar`)).toBe(await slotOf(hashTagOf(tagged)!));
+    }
+    expect(hashTagged('{acme}-prescale')).toBe('{acme}-prescale');
+    expect(hashTagged('prescale')).toBe('{prescale}');
   });
 
   it('calendar: both hashes under the hash-tagged prefix in one slot, the entry JSON as on one Redis', async () => {
