@@ -8,7 +8,6 @@ import { api } from './api.js';
 import { sparkline } from './charts.js';
 import { fill, fmt, h, iso, shortTime } from './dom.js';
 import { modeBadge } from './model-panel.js';
-import { plotReady } from './plot.js';
 
 export function overviewPage(rangeHash: (target: string) => string): { element: HTMLElement; refresh(backMs: number): Promise<void> } {
   const rows = h('tbody', { id: 'overview-rows' });
@@ -33,7 +32,7 @@ export function overviewPage(rangeHash: (target: string) => string): { element: 
   return {
     element,
     async refresh(backMs) {
-      const [overview, status] = await Promise.all([api.overview(backMs), api.status(), plotReady]);
+      const [overview, status] = await Promise.all([api.overview(backMs), api.status()]);
       if (!overview.ok) return fill(error, overview.body.message);
       fill(error);
       fill(clock, `cluster time ${iso(overview.body.now)}${status.ok && status.body.replay ? ` (replay ${Math.round(status.body.replay.fraction * 100)}%)` : ''}`);

@@ -11,7 +11,6 @@ import { capacityChart, loadChart, nodesChart, whatIfChart } from './charts.js';
 import { decisionDetail, decisionsPanel } from './decisions-panel.js';
 import { duration, fill, fmt, h, iso } from './dom.js';
 import { modeBadge, modelPanel } from './model-panel.js';
-import { plotReady } from './plot.js';
 
 export interface TargetPage {
   element: HTMLElement;
@@ -142,7 +141,7 @@ export function targetPage(target: string, rangeMs: number): TargetPage {
   async function refresh(): Promise<void> {
     const requests = firstRequests ?? requestAll();
     firstRequests = null;
-    const [[status, data, accuracy]] = await Promise.all([requests, plotReady]);
+    const [status, data, accuracy] = await requests;
     if (!data.ok) {
       fill(error, `Could not load ${target}: ${data.body.message}`);
       return;
