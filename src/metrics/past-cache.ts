@@ -7,9 +7,9 @@
  *
  * Late writes into the settled past (a write buffer that drains after an InfluxDB outage, a backfill with
  * `prescale ingest`) show after at most `refreshMs` of wall time: an entry older than that is read again whole.
- * Bounded: at most `maxEntries` series and `maxItems` cells, points and decisions in all (least recently used
- * series go first; a read larger than the budget is answered but not kept). Per process and in memory: a restart
- * starts empty.
+ * Bounded: at most `maxEntries` series and `maxItems` in all, counted in grid cells (a forecast point weighs 8
+ * cells, a decision 32: roughly their size in memory); least recently used series go first, and a read larger
+ * than the budget is answered but not kept. Per process and in memory: a restart starts empty.
  *
  * Left out: the latest forecast ahead (it changes every minute) and `latest` (live values): they pass through,
  * as do writes (a write does not update an entry: the settle line is what keeps the tail fresh). A read that
@@ -29,7 +29,10 @@ export interface PastCacheOptions {
   refreshMs?: number;
   /** Series kept at most (least recently used evicted). Default 256. */
   maxEntries?: number;
-  /** Cells, points and decisions kept at most in all entries together; a larger read is not kept. Default 500,000. */
+  /**
+   * What all entries keep at most together, in grid cells (a forecast point counts 8, a decision 32); a larger read
+   * is not kept. Default 500,000 (a few tens of MB at the most).
+   */
   maxItems?: number;
   /** Wall clock for `refreshMs`, epoch ms. Default Date.now. */
   wallNow?: () => number;
@@ -43,7 +46,7 @@ export interface PastCacheStats {
   /** Reads sent to the store whole. */
   misses: number;
   entries: number;
-  /** Cells, points and decisions kept in all entries. */
+  /** What the entries keep, in grid cells (see PastCacheOptions.maxItems). */
   items: number;
 }
 
@@ -59,10 +62,14 @@ interface Entry<T> {
   settledMs: EpochMs;
   items: T[];
   readAt: number;
+  /** items.length times the kind's weight. */
+  size: number;
 }
 
 /** How one kind of read is cut and stitched. Items are time ordered; `timeOf` gives an item's time. */
 interface Kind<Q, R, T> {
+  /** What one item weighs against the budget, in grid cells. */
+  weight: number;
   key(q: Q): string;
   /** The read's start as the store sees it (grid reads align it down to the step). */
   startOf(q: Q): EpochMs;
@@ -90,16 +97,16 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
   function drop(key: string): void {
     const held = entries.get(key);
     if (!held) return;
-    items -= held.items.length;
+    items -= held.size;
     entries.delete(key);
   }
 
   /** Keeps an entry as the most recently used, evicting the least recently used ones beyond the bounds. */
   function keep(key: string, entry: Entry<unknown>): void {
     drop(key);
-    if (entry.items.length > maxItems) return;
+    if (entry.size > maxItems) return;
     entries.set(key, entry);
-    items += entry.items.length;
+    items += entry.size;
     while (entries.size > maxEntries || items > maxItems) drop(entries.keys().next().value!);
   }
 
@@ -116,7 +123,7 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
       const result = await kind.read(q, q.from, q.to);
       if (settle > start) {
         const items = kind.itemsOf(result).filter((item, i) => kind.timeOf(q, item, i, start) < settle);
-        keep(key, { fromMs: start, settledMs: settle, items, readAt: wallNow() });
+        keep(key, { fromMs: start, settledMs: settle, items, readAt: wallNow(), size: items.length * kind.weight });
       }
       return result;
     }
@@ -133,13 +140,15 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
     if (tailFrom === held.settledMs && settle > held.settledMs && entries.get(key) === held) {
       // The settle line moved: the tail's items before it join the entry.
       const grown = kind.itemsOf(tail).filter((item, i) => kind.timeOf(q, item, i, tailFrom) < settle);
-      keep(key, { ...held, settledMs: settle, items: [...held.items, ...grown] });
+      const all = [...held.items, ...grown];
+      keep(key, { ...held, settledMs: settle, items: all, size: all.length * kind.weight });
     }
     return kind.stitch(q, start, kept, tail);
   }
 
   // Grid series: the items are the cells' values, cell i of a list at startMs + i * step.
   const seriesKind: Kind<SeriesQuery, GridSeries, number | null> = {
+    weight: 1,
     key: (q) => JSON.stringify(['series', q.measurement, q.field, Object.entries(q.tags ?? {}).sort(), q.stepMs, q.aggregate ?? 'mean', q.gap ?? 'null']),
     startOf: (q) => alignDown(q.from, q.stepMs),
     settleOf: (q, line) => Math.min(alignDown(line, q.stepMs), alignDown(q.to, q.stepMs)),
@@ -160,6 +169,7 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
   };
 
   const asIssuedKind: Kind<AsIssuedQuery, ForecastPoint[], ForecastPoint> = {
+    weight: 8,
     key: (q) => JSON.stringify(['as-issued', q.target, q.leadMs, q.stepMs, q.windowMs ?? null]),
     startOf: (q) => q.from,
     settleOf: (q, line) => Math.min(alignDown(line, q.stepMs), q.to),
@@ -171,6 +181,7 @@ export function cachePastReads(store: MetricsStore, options: PastCacheOptions): 
 
   type DecisionQuery = { target: string | undefined; from: EpochMs; to: EpochMs; filter: DecisionFilter | undefined };
   const decisionKind: Kind<DecisionQuery, ScalingDecision[], ScalingDecision> = {
+    weight: 32,
     key: (q) => JSON.stringify(['decisions', q.target ?? null, q.filter?.changesOnly ?? false]),
     startOf: (q) => q.from,
     settleOf: (q, line) => Math.min(line, q.to),

@@ -228,5 +228,12 @@ describe('past cache bounds (memory store)', () => {
     expect(await readAgain(q(STEP, 3))).toBe(1);
     expect(reads[0]![1]).toBe(now - 3 * DAY);
     expect(cache.stats().items).toBeLessThanOrEqual(600);
+    // A decision weighs 32 cells: a day's changes (192) do not fit 600, an hour's (12) do.
+    for (const [span, kept] of [[DAY, false], [3_600_000, true]] as const) {
+      await cache.readDecisions(TARGET, now - span, now, { changesOnly: true });
+      reads.length = 0;
+      await cache.readDecisions(TARGET, now - span, now, { changesOnly: true });
+      expect(reads[0]![1], `${span}`).toBe(kept ? now - SETTLE : now - span);
+    }
   });
 });
