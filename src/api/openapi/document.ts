@@ -12,6 +12,7 @@ import '../schemas/accuracy.js';
 import '../schemas/what-if.js';
 import '../schemas/keda.js';
 import '../schemas/metrics.js';
+import '../schemas/dashboard.js';
 
 const readinessSchema = z
   .object({

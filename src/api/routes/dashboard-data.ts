@@ -18,7 +18,6 @@
  * Left out: the calendar (its own API), live accuracy and what-if (their own routes, see notes/DASHBOARD_API.md).
  */
 import { Router, type Request } from 'express';
-import { z } from 'zod';
 import type { PrescaleConfig, TargetConfig } from '../../config/schema.js';
 import { findTarget, targetId } from '../../config/targets.js';
 import type { Clock } from '../../core/clock.js';
@@ -28,6 +27,9 @@ import { cachePastReads } from '../../metrics/past-cache.js';
 import type { PublishedCache } from '../../publish/published-cache.js';
 import type { StateStore } from '../../state/state-store.js';
 import { badRequestFromZod, HttpError } from '../http-error.js';
+import { dashboardRangeQuery as rangeSchema, MAX_RANGE_MS } from '../schemas/dashboard.js';
+
+export { MAX_RANGE_MS };
 
 export interface DashboardDataDeps {
   config: PrescaleConfig;
@@ -39,22 +41,10 @@ export interface DashboardDataDeps {
 }
 
 const HOUR = 3_600_000;
-/** Longest range one request may ask for (the range picker's longest choice is 7 days). */
-export const MAX_RANGE_MS = 31 * 24 * HOUR;
 /** Most decisions one answer carries (the newest are kept; `decisionsTruncated` says so). */
 export const MAX_DECISIONS = 2_000;
 /** Cells of an overview sparkline. */
 export const SPARKLINE_CELLS = 96;
-
-const rangeSchema = z
-  .object({
-    from: z.coerce.number().int().min(0).optional(),
-    to: z.coerce.number().int().min(0).optional(),
-    // Relative to the server's clock (a replay runs on its own), so the page need not ask /api/status first.
-    back: z.coerce.number().int().min(0).max(MAX_RANGE_MS).optional(),
-    ahead: z.coerce.number().int().min(0).max(MAX_RANGE_MS).optional(),
-  })
-  .strict();
 
 /** Forecast points as columns; bands are null where a forecast had none. */
 export interface ForecastColumns {
