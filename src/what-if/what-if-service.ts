@@ -64,7 +64,11 @@ export function createWhatIfService(deps: WhatIfServiceDeps): WhatIfService {
     const state = await job.getState();
     if (QUEUED_STATES.has(state)) return { id, status: 'queued', progress: progressOf(job) };
     if (state === 'active') return { id, status: 'running', progress: progressOf(job) };
-    if (state === 'failed') return { id, status: 'failed', progress: progressOf(job), error: job.failedReason || 'failed' };
+    if (state === 'failed') {
+      // The job record was read before it failed and its state after: read it again for the reason.
+      const reason = job.failedReason || (await deps.queue.getJob(id))?.failedReason;
+      return { id, status: 'failed', progress: progressOf(job), error: reason || 'failed' };
+    }
     if (state === 'completed') {
       // Finished, but the cached result expired before the job record did: ask again.
       const result = await deps.cache.get(id);
