@@ -38,28 +38,19 @@ export interface OwnService {
   dispose(): Promise<void>;
 }
 
-/** redis-server with extra arguments (e.g. `--appendonly yes --appendfsync everysec`). */
-export async function ownRedis(args: string[]): Promise<OwnService> {
-  const dir = mkdtempSync(join(tmpdir(), 'prescale-own-redis-'));
-  const port = await freePort();
+/**
+ * One process the test owns: `spawnOne` starts it, `answers` says it serves. start/stop/dispose are the same
+ * for every kind of service.
+ */
+async function ownProcess(dir: string, url: string, spawnOne: () => ChildProcess, answers: () => Promise<boolean>): Promise<OwnService> {
   let child: ChildProcess | null = null;
-  const url = `redis://127.0.0.1:${port}`;
   const service: OwnService = {
     url,
     dir,
     async start() {
       if (child) return; // running already
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args], { stdio: 'ignore' });
-      await waitFor(async () => {
-        const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
-        try {
-          await client.connect();
-          // Loading the AOF answers LOADING errors until done: wait for a real PONG.
-          return (await client.ping()) === 'PONG';
-        } finally {
-          client.disconnect();
-        }
-      }, `redis-server on ${url}`);
+      child = spawnOne();
+      await waitFor(answers, url);
     },
     async stop(signal = 'SIGTERM') {
       if (!child) return;
@@ -77,6 +68,27 @@ export async function ownRedis(args: string[]): Promise<OwnService> {
   return service;
 }
 
+/** redis-server with extra arguments (e.g. `--appendonly yes --appendfsync everysec`). */
+export async function ownRedis(args: string[]): Promise<OwnService> {
+  const dir = mkdtempSync(join(tmpdir(), 'prescale-own-redis-'));
+  const port = await freePort();
+  return ownProcess(
+    dir,
+    `redis://127.0.0.1:${port}`,
+    () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args], { stdio: 'ignore' }),
+    async () => {
+      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+      try {
+        await client.connect();
+        // Loading the AOF answers LOADING errors until done: wait for a real PONG.
+        return (await client.ping()) === 'PONG';
+      } finally {
+        client.disconnect();
+      }
+    },
+  );
+}
+
 /** influxd 1.x from scripts/influxdb.conf.template (as test/services.ts starts the shared one). */
 export async function ownInfluxd(): Promise<OwnService> {
   const dir = mkdtempSync(join(tmpdir(), 'prescale-own-influxd-'));
@@ -84,27 +96,5 @@ export async function ownInfluxd(): Promise<OwnService> {
   const template = readFileSync(join(REPO_ROOT, 'scripts', 'influxdb.conf.template'), 'utf8');
   writeFileSync(join(dir, 'influxdb.conf'), template.replaceAll('@RPC_PORT@', String(rpcPort)).replaceAll('@HTTP_PORT@', String(httpPort)).replaceAll('@DATA_DIR@', dir));
   const url = `http://127.0.0.1:${httpPort}`;
-  let child: ChildProcess | null = null;
-  const service: OwnService = {
-    url,
-    dir,
-    async start() {
-      if (child) return; // running already
-      child = spawn('influxd', ['run', '-config', join(dir, 'influxdb.conf')], { stdio: 'ignore' });
-      await waitFor(async () => (await fetch(`${url}/ping`)).status === 204, `influxd on ${url}`);
-    },
-    async stop(signal = 'SIGTERM') {
-      if (!child) return;
-      const running = child;
-      child = null;
-      running.kill(signal);
-      await exited(running);
-    },
-    async dispose() {
-      await service.stop('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  await service.start();
-  return service;
+  return ownProcess(dir, url, () => spawn('influxd', ['run', '-config', join(dir, 'influxdb.conf')], { stdio: 'ignore' }), async () => (await fetch(`${url}/ping`)).status === 204);
 }
