@@ -25,7 +25,7 @@ import { startPublishedCache, type PublishedCache } from '../../src/publish/publ
 import { createRedisPublishedPlanStore } from '../../src/publish/published-plan-store.js';
 import { createRedisCalendarStore } from '../../src/scaling/redis-calendar-store.js';
 import { createRedisStateStore } from '../../src/state/state-store.js';
-import type { JobDeps } from '../../jobs/deps.js';
+import { testJobDeps } from '../support/job-deps.js';
 import { QueueSet } from '../../jobs/queue-set.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { startWorkers } from '../../jobs/workers.js';
@@ -120,24 +120,15 @@ describe('Prometheus /metrics', () => {
     // Live load far above the forecast's 95% bound: the reactive tick scales up at once.
     await store.writePoints([{ measurement: 'http', tags: {}, fields: { rps: 1_200 }, time: T0 }]);
 
-    const deps: JobDeps = {
-      config,
-      clock,
-      logger: silentLogger,
+    const deps = testJobDeps(config, clock, {
       store,
       state,
       cluster,
-      models: { saveVersion: async () => ({ version: 1, promoted: true }), load: async () => null },
-      train: async () => {
-        throw new Error('not used');
-      },
       calendarEntries: (target) => calendar.list(target),
-      collect: async () => [],
-      isLeader: () => true,
       published: plans,
       events: createRedisEventCounters(redis, prefix),
       jobStats: createRedisJobStatsStore(redis, prefix),
-    };
+    });
     const workers = startWorkers(deps, { connection: redis, prefix, queues: [QUEUES.plan] });
     const events = await queues.events();
     try {

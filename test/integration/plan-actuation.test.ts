@@ -25,7 +25,7 @@ import { PLANNED_REPLICAS_METRIC } from '../../src/scaling/actuation.js';
 import { createMemoryCalendarStore } from '../../src/scaling/memory-calendar-store.js';
 import { createRedisStateStore } from '../../src/state/state-store.js';
 import { AUTOSCALER_CHECK_TTL_MS } from '../../jobs/autoscaler-lookup.js';
-import type { JobDeps } from '../../jobs/deps.js';
+import { testJobDeps } from '../support/job-deps.js';
 import { planProcessor } from '../../jobs/processors/plan.js';
 import type { JobPayload } from '../../jobs/queues.js';
 
@@ -82,22 +82,12 @@ describe('actuation modes in the plan job (real Redis state and published plans)
     const unique = `${prefix}-${Math.random().toString(36).slice(2)}`;
     const state = createRedisStateStore(redis, unique);
     const published = createRedisPublishedPlanStore(redis, unique);
-    const deps: JobDeps = {
-      config,
-      clock,
-      logger: silentLogger,
+    const deps = testJobDeps(config, clock, {
       store,
       state,
       cluster,
-      models: { saveVersion: async () => ({ version: 1, promoted: true }), load: async () => null },
-      train: async () => {
-        throw new Error('not used');
-      },
-      calendarEntries: async () => [],
-      collect: async () => [],
-      isLeader: () => true,
       published,
-    };
+    });
     const tick = planProcessor(deps);
     const run = (loop: 'plan' | 'reactive' = 'plan', name = 'web') => tick({ data: { at: clock.now(), target: `shop/${name}`, loop } } as Job<JobPayload<'plan'>>);
     const live = (rps: number) => store.writePoints([{ measurement: 'http', tags: { app: 'web' }, fields: { rps }, time: Math.floor(clock.now() / STEP) * STEP }]);

@@ -1,6 +1,6 @@
 /**
  * JobDeps for tests that run some processors for real: the given config, clock, stores and extras, the
- * simulated cluster built from the config, and stand-ins for what those processors do not touch (no models,
+ * given cluster or else the simulated cluster built from the config, and stand-ins for what those processors do not touch (no models,
  * no training, no calendar, nothing to collect, always the leader). Left out: anything a test checks.
  */
 import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
@@ -14,7 +14,8 @@ export function testJobDeps(config: PrescaleConfig, clock: ReplayClock, deps: Pi
     config,
     clock,
     logger: silentLogger,
-    cluster: SimulatedCluster.fromConfig(clock, config),
+    // Built only when none is given: a config with node pools needs the test's own seeded cluster.
+    cluster: deps.cluster ?? SimulatedCluster.fromConfig(clock, config),
     models: { saveVersion: async () => ({ version: 1, promoted: true }), load: async () => null },
     train: async () => {
       throw new Error('training is not part of this test');
