@@ -12,7 +12,7 @@
  * (a killed process may leave one claim whose PATCH never left).
  *
  * Scenarios, in order: (1) one leader patches, the follower serves /api/status and /metrics and writes nothing;
- * (2) the leader is SIGSTOPped while a plan tick of it waits on its workload read, the follower takes over, the
+ * (2) the leader is SIGSTOPped while a plan or reactive tick of it waits on its workload read, the follower takes over, the
  * tick is released and the process resumed: it applies nothing, and the tick's decision says "not the leader";
  * (3) the new leader is SIGKILLed: the resumed one takes over within the lease duration plus two retry periods
  * and patches, no tick twice.
@@ -210,7 +210,7 @@ describe('two service processes, one Lease', () => {
     }, 10_000);
     expect(metrics).toContain('prescale_planned_replicas');
 
-    // (2) SIGSTOP the leader while one of its plan ticks waits for its workload read.
+    // (2) SIGSTOP the leader while one of its ticks (plan or reactive) waits for its workload read.
     const held = fake.hold({ method: 'GET', path: WORKLOAD_PATH, authorization: `Bearer ${first.token}` });
     await Promise.race([held.arrived, sleep(10_000).then(() => Promise.reject(new Error('no plan tick of the leader read the workload within 10 s')))]);
     first.service!.signal('SIGSTOP');
@@ -221,10 +221,12 @@ describe('two service processes, one Lease', () => {
     const stopTakeoverMs = takeover.at! - stoppedAt;
     progress(`${second.name} took the Lease after ${stopTakeoverMs} ms`);
     await until(`${second.name} patches`, () => patchesBy(second, takeover.at!).length >= 1, 10_000);
-    // An operator scales the workload up for a moment, so the held tick surely wants a change (a scale-down) when
-    // it resumes; the held read is answered then, and the old value is put back before the new leader looks.
+    // An operator scales the workload down for a moment, so the held tick surely wants a change (a scale-up) when
+    // it resumes, whichever loop it belongs to (the reactive loop never scales in, so a scale-up is the change
+    // both loops make); the held read is answered then, and the old value is put back before the new leader looks.
     const before = replicasNow();
-    fake.update('apps/v1', 'Deployment', 'shop', 'web', (d) => void ((d['spec'] as { replicas: number }).replicas = before * 3));
+    const operatorValue = Math.max(1, Math.floor(before / 4));
+    fake.update('apps/v1', 'Deployment', 'shop', 'web', (d) => void ((d['spec'] as { replicas: number }).replicas = operatorValue));
     held.release();
     await new Promise((r) => setImmediate(r));
     fake.update('apps/v1', 'Deployment', 'shop', 'web', (d) => void ((d['spec'] as { replicas: number }).replicas = before));
@@ -242,8 +244,8 @@ describe('two service processes, one Lease', () => {
       throw new Error(`${error.message}\ndecisions (time from the stop):\n${lines.join('\n')}\n${first.name} since the stop:\n${first.service!.output().slice(outputAtStop)}`);
     });
     expect(refused).toMatchObject({ applied: false });
-    expect(refused.previousReplicas).toBe(before * 3);
-    expect(refused.desiredReplicas).toBeLessThan(before * 3);
+    expect(refused.previousReplicas).toBe(operatorValue);
+    expect(refused.desiredReplicas).toBeGreaterThan(operatorValue);
     await until(`${first.name} sees it lost the Lease`, () => first.service!.output().includes('"lost leadership"'), 10_000);
     await until(`a patch by ${second.name} after the resume`, () => patchesBy(second, resumedAt).length >= 1, 15_000);
     // Nothing from the stopped process since it was stopped: not the held tick, not a later one.
