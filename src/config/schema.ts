@@ -83,6 +83,16 @@ export const resourcesSchema = z
   })
   .strict();
 
+/**
+ * Default error budget (targets[].underProvisionedBudget): 0.1% of minutes, about 10 minutes a week.
+ * Provisional until the frontier benchmark (npm run bench:frontier, issue 12) picks it from measurements.
+ */
+export const DEFAULT_UNDER_PROVISIONED_BUDGET = 0.001;
+/** Largest error budget accepted: a share above it is almost surely a percentage typed as a share. */
+export const MAX_UNDER_PROVISIONED_BUDGET = 0.2;
+/** The quantile the planner starts from when `quantile` is not set (and sizes with when budget control is off). */
+export const DEFAULT_QUANTILE = 98;
+
 export const targetSchema = z
   .object({
     name,
@@ -107,11 +117,24 @@ export const targetSchema = z
     /** Resource requests of one pod, for node-pool packing. */
     podRequests: resourcesSchema.optional(),
     /**
-     * Forecast quantile the planner sizes for, in percent. It is the quantile of one forecast step's load:
-     * every step boundary risks a miss that the reactive path needs about a pod start-up to repair, so 98
-     * (one miss in 50 steps) is the default; bench:scaling shows what lower values cost.
+     * The error budget, the main sizing knob: the share of minutes the target may run short of capacity (live
+     * load above what its Ready replicas serve), 0.001 = 0.1%. The planner's error-budget controller
+     * (src/scaling/error-budget.ts) adapts the headroom from the misses it measures to spend it evenly over
+     * `budgetWindow`. Off when `quantile` is set.
      */
-    quantile: z.number().min(50).max(99).default(98),
+    underProvisionedBudget: z
+      .number({ invalid_type_error: 'expected a share of minutes, e.g. 0.001 (= 0.1%)' })
+      .gt(0, 'expected a share of minutes above 0, e.g. 0.001 (= 0.1%)')
+      .max(MAX_UNDER_PROVISIONED_BUDGET, `expected a share of minutes up to ${MAX_UNDER_PROVISIONED_BUDGET} (a share, not a percentage: 0.001 = 0.1%)`)
+      .default(DEFAULT_UNDER_PROVISIONED_BUDGET),
+    /** The window the error budget is spent over (SRE style: misses older than this no longer count). */
+    budgetWindow: duration.refine((ms) => ms >= 3_600_000, 'expected at least 1h (e.g. "7d")').default('7d'),
+    /**
+     * Expert override: the forecast quantile the planner sizes for, in percent (the quantile of one forecast
+     * step's load). Set, it wins and the error-budget controller is off for the target; unset, the planner
+     * starts from DEFAULT_QUANTILE and the controller moves from there.
+     */
+    quantile: z.number().min(50).max(99).optional(),
     /** plan and record only, never apply. */
     forecastOnly: z.boolean().default(false),
     /**
@@ -139,7 +162,10 @@ export const targetSchema = z
   .strict()
   .superRefine((t, ctx) => {
     if (t.minReplicas > t.maxReplicas) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['minReplicas'], message: `minReplicas (${t.minReplicas}) is above maxReplicas (${t.maxReplicas})` });
-  });
+  })
+  // `quantile` is always a number after parsing (every reader sizes with it); `quantileOverride` remembers
+  // whether the config set it, which turns the error-budget controller off.
+  .transform(({ quantile, ...t }) => ({ ...t, quantile: quantile ?? DEFAULT_QUANTILE, quantileOverride: quantile !== undefined }));
 
 export const nodePoolDriverSchema = z.discriminatedUnion('type', [
   /** Only the simulated cluster: nodes appear after the provisioning time. */

@@ -13,7 +13,8 @@
  * - `prescale_decision`, tags `target`, `mode`, `loop` (plan/reactive: both loops may decide at one instant) and
  *   `actuation` (direct/hpa/keda, when the decision says); fields `previous_replicas`, `desired_replicas`, `applied` and `published` (bool),
  *   `rule`, `notes`, `node_pool` (strings), `previous_nodes`, `desired_nodes`, `inputs_json` (the whole inputs map
- *   as JSON) and every input again as a number field `input_<key>` so InfluxQL/Flux can chart it.
+ *   as JSON) and every input again as a number field `input_<key>` so InfluxQL/Flux can chart it; the error
+ *   budget, when the decision has one, as `budget_share`, `budget_window_ms`, `budget_spent` and `budget_left`.
  */
 import { Point } from '@influxdata/influxdb-client';
 import type { DecisionFilter, EpochMs, ForecastPoint, MetricPoint, ScalingDecision, StoredForecast } from './metrics-store.js';
@@ -119,6 +120,10 @@ export function decisionToPoint(d: ScalingDecision): Point {
   if (d.nodePool !== undefined) point.stringField('node_pool', d.nodePool);
   if (d.previousNodes !== undefined) point.floatField('previous_nodes', d.previousNodes);
   if (d.desiredNodes !== undefined) point.floatField('desired_nodes', d.desiredNodes);
+  if (d.budget !== undefined) {
+    point.floatField('budget_share', d.budget.budget).floatField('budget_window_ms', d.budget.windowMs);
+    point.floatField('budget_spent', d.budget.spent).floatField('budget_left', d.budget.left);
+  }
   for (const [key, value] of Object.entries(d.inputs ?? {})) point.floatField(`input_${key}`, value);
   return point;
 }
@@ -206,6 +211,9 @@ export function rowToDecision(row: StoredRow): ScalingDecision {
   if (previousNodes !== undefined) decision.previousNodes = previousNodes;
   const desiredNodes = num(row['desired_nodes']);
   if (desiredNodes !== undefined) decision.desiredNodes = desiredNodes;
+  // All four or none: a record from before error budgets has none of them.
+  const [budget, windowMs, spent, left] = ['budget_share', 'budget_window_ms', 'budget_spent', 'budget_left'].map((key) => num(row[key]));
+  if (budget !== undefined && windowMs !== undefined && spent !== undefined && left !== undefined) decision.budget = { budget, windowMs, spent, left };
   return decision;
 }
 

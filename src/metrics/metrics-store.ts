@@ -121,6 +121,21 @@ export const SCALING_MODES = ['predictive', 'reactive', 'forecast-only', 'learni
 /** Who writes the replicas (config targets[].actuation): Prescale itself, or an HPA / KEDA from what it publishes. */
 export const ACTUATIONS = ['direct', 'hpa', 'keda'] as const;
 
+/**
+ * A target's error budget at one decision, every share a share of the window's minutes (the unit of
+ * targets[].underProvisionedBudget): budget 0.001, spent 0.0004, left 0.0006 over a 7-day window.
+ */
+export interface DecisionBudget {
+  /** targets[].underProvisionedBudget: the share of minutes allowed short of capacity. */
+  budget: number;
+  /** targets[].budgetWindow, ms. */
+  windowMs: number;
+  /** Minutes short of capacity within the window so far, as a share of the window's minutes. */
+  spent: number;
+  /** budget - spent (negative once overspent). */
+  left: number;
+}
+
 /** The record of one planning tick for one target: what was known, which rule decided, what changed. */
 export interface ScalingDecision {
   target: string;
@@ -144,6 +159,11 @@ export interface ScalingDecision {
   nodePool?: string;
   previousNodes?: number;
   desiredNodes?: number;
+  /**
+   * The target's error budget as this tick left it (planning ticks of targets whose sizing the error-budget
+   * controller drives); absent in older records and where `quantile` overrides the budget.
+   */
+  budget?: DecisionBudget;
   /** Inputs as numbers: forecast mean and bounds over the lead window, live load, utilisation, calendar. */
   inputs: Record<string, number>;
   /** Free-form context (calendar entry ids, errors). */

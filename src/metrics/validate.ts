@@ -116,6 +116,7 @@ export function validateDecisions(decisions: readonly ScalingDecision[]): void {
     if (d.published !== undefined && typeof d.published !== 'boolean') throw new InputError('expected true or false', `${where}.published`);
     if (d.previousNodes !== undefined) checkFinite(d.previousNodes, `${where}.previousNodes`);
     if (d.desiredNodes !== undefined) checkFinite(d.desiredNodes, `${where}.desiredNodes`);
+    if (d.budget !== undefined) for (const key of ['budget', 'windowMs', 'spent', 'left'] as const) checkFinite(d.budget[key], `${where}.budget.${key}`);
     for (const [key, value] of Object.entries(d.inputs ?? {})) {
       if (key === '') throw new InputError('expected a non-empty key', `${where}.inputs`);
       checkFinite(value, `${where}.inputs.${key}`);

@@ -315,6 +315,18 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         expect(read.map((d) => [d.actuation, d.published])).toEqual([['hpa', true], ['keda', false], ['direct', false], [undefined, undefined]]);
       });
 
+      it('round-trips the error budget a decision spent and left; older records without it read back without it', async () => {
+        const t = t0 + 20 * MIN;
+        const withBudget = decision({ time: t, budget: { budget: 0.001, windowMs: 7 * 86_400_000, spent: 0.000_396_8, left: 0.000_603_2 } });
+        const overspent = decision({ time: t + MIN, budget: { budget: 0.001, windowMs: 3_600_000, spent: 0.05, left: -0.049 } });
+        const older = decision({ time: t + 2 * MIN });
+        await store.writeDecisions([withBudget, overspent, older]);
+        const read = await store.readDecisions('shop/web', t, t + 3 * MIN);
+        expect(read).toEqual([withBudget, overspent, older]);
+        expect(read.map((d) => d.budget?.left)).toEqual([0.000_603_2, -0.049, undefined]);
+        expect(read[2]).not.toHaveProperty('budget');
+      });
+
       it('reads only the decisions that changed replicas or nodes when asked', async () => {
         const same = decision({ time: t0 + 3 * MIN, previousReplicas: 10, desiredReplicas: 10, applied: false });
         const up = decision({ time: t0 + 4 * MIN, previousReplicas: 10, desiredReplicas: 12 });
@@ -356,6 +368,7 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
         await expect(store.writeDecisions([d, { ...d, time: t + MIN, inputs: { load: Number.NaN } }])).rejects.toThrow('decisions[1].inputs.load');
         await expect(store.writeDecisions([d, { ...d, time: t + MIN, actuation: 'argo' as never }])).rejects.toThrow('decisions[1].actuation');
         await expect(store.writeDecisions([d, { ...d, time: t + MIN, published: 'yes' as never }])).rejects.toThrow('decisions[1].published');
+        await expect(store.writeDecisions([d, { ...d, time: t + MIN, budget: { budget: 0.001, windowMs: 604_800_000, spent: Number.NaN, left: 0.001 } }])).rejects.toThrow('decisions[1].budget.spent');
         await expect(store.writeDecisions([{ ...d, mode: 'fighting' as never }])).rejects.toThrow('decisions[0].mode');
         expect(await store.readDecisions(undefined, t, t + 10 * MIN)).toEqual([]);
       });

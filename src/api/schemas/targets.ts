@@ -43,6 +43,15 @@ export const scalingDecisionSchema = registry.register(
     nodePool: z.string().optional(),
     previousNodes: z.number().int().optional(),
     desiredNodes: z.number().int().optional(),
+    budget: z
+      .object({
+        budget: z.number().openapi({ description: 'targets[].underProvisionedBudget: the share of minutes allowed short of capacity.', example: 0.001 }),
+        windowMs: z.number().openapi({ description: 'targets[].budgetWindow, ms.' }),
+        spent: z.number().openapi({ description: 'Minutes short of capacity in the window so far, as a share of the window\'s minutes.' }),
+        left: z.number().openapi({ description: 'budget - spent (negative once overspent).' }),
+      })
+      .optional()
+      .openapi({ description: 'The error budget as this tick left it; absent where targets[].quantile overrides it, and in older records.' }),
     inputs: z.record(z.string(), z.number()),
     notes: z.string().optional(),
   }),
