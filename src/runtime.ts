@@ -21,6 +21,7 @@ import { createRedisPublishedPlanStore, type PublishedPlanStore } from './publis
 import { createRedisWhatIfCache, type WhatIfCache } from './what-if/what-if-cache.js';
 import { createRedisEventCounters, type EventCounters } from './observability/event-counters.js';
 import { createRedisJobStatsStore, type JobStatsStore } from './observability/job-stats.js';
+import { readyInBackground, type BackgroundReadiness } from './metrics/ready-in-background.js';
 import { createWriteBehindStore, type WriteBehindStore } from './metrics/write-behind-store.js';
 import { createRedisLastKnownStore } from './state/last-known.js';
 import { createReadinessCheck, type ReadinessReport } from './observability/readiness.js';
@@ -60,16 +61,20 @@ export interface Runtime {
   /** Shared counters for /metrics: scaling events (the plan job) and job durations (every worker). */
   events: EventCounters;
   jobStats: JobStatsStore;
+  /** Resolves once InfluxDB answered (at once unless the process started while it was down). */
+  influxReachable: Promise<void>;
   close(): Promise<void>;
 }
 
-/** Connects to Redis and InfluxDB (clear errors naming the address when either is down) and wires the deps. */
+/** Connects to Redis (a clear error naming the address when it is down) and InfluxDB (down: starts degraded and retries; misconfigured: a clear error) and wires the deps. */
 export async function createRuntime(config: PrescaleConfig, options: RuntimeOptions): Promise<Runtime> {
   const redis = await connectRedisClient(config.redis);
   redis.on('error', (error: Error) => options.logger.warn({ redis: config.redis.url.replace(/\/\/[^@]*@/, '//'), err: error.message }, 'redis connection problem; reconnecting'));
   const influx = createMetricsStore(config.influx, options.logger);
+  let influxStartup: BackgroundReadiness;
   try {
-    await influx.ensureReady();
+    // Down: start degraded and keep trying; misconfigured (auth, missing bucket): fail now, naming it.
+    influxStartup = await readyInBackground(influx, { logger: options.logger });
   } catch (error) {
     redis.disconnect();
     throw error;
@@ -122,7 +127,9 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     whatIfCache,
     events,
     jobStats,
+    influxReachable: influxStartup.reachable,
     async close() {
+      influxStartup.stop();
       await store.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,4 +1,10 @@
-/** Redis or InfluxDB down: a clear error that names the address and says a retry may help. */
+/**
+ * Redis or InfluxDB down at start. Redis down: a clear error that names the address and says a retry may help.
+ * InfluxDB down: the process starts degraded and recovers by itself (src/metrics/ready-in-background.ts);
+ * InfluxDB misconfigured (authentication): start-up fails, naming it.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +17,8 @@ import { createRuntime } from '../../src/runtime.js';
 import { SimulatedCluster } from '../../src/cluster/simulated-cluster.js';
 import { inject } from 'vitest';
 import { freePort } from '../support/ports.js';
+import { ownInfluxd } from '../support/own-services.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 /** A loopback port nothing listens on. */
 const closedPort = freePort;
@@ -24,13 +32,50 @@ describe('unreachable services', () => {
     expect((error as Error).message).toMatch(new RegExp(`^redis at 127\\.0\\.0\\.1:${port}: .*services:start`));
   });
 
-  it('InfluxDB: start-up fails with the address, and no Redis connection is left open', async () => {
-    const port = await closedPort();
-    const config = parseConfig({ influx: { url: `http://127.0.0.1:${port}` }, redis: { url: inject('redisUrl') }, targets: [{ name: 'web', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 10, maxReplicas: 5 }] }, {});
+  it('InfluxDB down at start: the process starts degraded, says so, and recovers by itself when influxd comes up', { timeout: 40_000 }, async () => {
+    const influxd = await ownInfluxd();
+    await influxd.stop();
+    const database = `start_degraded_${process.pid}_${Date.now()}`;
+    const config = parseConfig({ influx: { url: influxd.url, database }, redis: { url: inject('redisUrl'), prefix: `start-degraded-${process.pid}` }, targets: [{ name: 'web', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 10, maxReplicas: 5 }] }, {});
     const clock = new ReplayClock(0);
-    const error = await createRuntime(config, { clock, logger: silentLogger, cluster: SimulatedCluster.fromConfig(clock, config), modelsDir: join(tmpdir(), 'prescale-unused') }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ServiceError);
-    expect((error as Error).message).toContain(`127.0.0.1:${port}`);
-    expect((error as ServiceError).retryable).toBe(true);
+    const { logger, lines } = recordingLogger();
+    const runtime = await createRuntime(config, { clock, logger, cluster: SimulatedCluster.fromConfig(clock, config), modelsDir: join(tmpdir(), 'prescale-unused') });
+    try {
+      expect(lines().find((l) => l.msg.startsWith('InfluxDB is not reachable: starting degraded'))?.['err']).toContain(influxd.url.replace('http://', ''));
+      const degraded = await runtime.readiness();
+      expect(degraded.status).toBe('degraded');
+      expect(degraded.reasons.join('; ')).toMatch(/^InfluxDB: /);
+      // A write made while it is down waits in the buffer, and lands once influxd is up and the database made.
+      await runtime.store.writePoints([{ measurement: 'http', tags: {}, fields: { rps: 42 }, time: 1_000 }]);
+      expect(runtime.store.bufferStatus().pendingPoints).toBe(1);
+      await influxd.start();
+      await runtime.influxReachable;
+      expect(lines().some((l) => l.msg.startsWith('InfluxDB is reachable again'))).toBe(true);
+      const t0 = Date.now();
+      while (runtime.store.bufferStatus().pendingPoints > 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+      const answer = (await (await fetch(`${influxd.url}/query?db=${database}&q=${encodeURIComponent('SELECT rps FROM http')}`)).json()) as { results: { series?: { values: unknown[][] }[] }[] };
+      expect(answer.results[0]!.series![0]!.values).toEqual([['1970-01-01T00:00:01Z', 42]]);
+    } finally {
+      await runtime.close();
+      await influxd.dispose();
+    }
+  });
+
+  it('InfluxDB misconfigured at start (authentication fails): start-up fails naming it, and no Redis connection is left open', async () => {
+    // A stand-in that answers like an InfluxDB with auth enabled and a wrong token: a permanent error, no wait fixes it.
+    const server = createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"authorization failed"}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const config = parseConfig({ influx: { url: `http://127.0.0.1:${port}` }, redis: { url: inject('redisUrl') }, targets: [{ name: 'web', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 10, maxReplicas: 5 }] }, {});
+      const clock = new ReplayClock(0);
+      const error = await createRuntime(config, { clock, logger: silentLogger, cluster: SimulatedCluster.fromConfig(clock, config), modelsDir: join(tmpdir(), 'prescale-unused') }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceError);
+      expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+      expect((error as Error).message).toContain('authentication failed');
+      expect((error as ServiceError).retryable).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
