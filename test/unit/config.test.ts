@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { REPO_ROOT } from '../../src/core/paths.js';
 import { InputError } from '../../src/core/errors.js';
+import { DEFAULT_UNDER_PROVISIONED_BUDGET } from '../../src/config/schema.js';
 
 const minimal = {
   targets: [{ name: 'web', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 100, maxReplicas: 10 }],
@@ -24,7 +25,7 @@ function expectConfigError(document: unknown, ...fragments: string[]): void {
 describe('config', () => {
   it('loads the example prescale.yaml with durations in milliseconds and defaults filled in', () => {
     const config = loadConfig(join(REPO_ROOT, 'prescale.yaml'), {});
-    expect(config.targets[0]).toMatchObject({ name: 'web', namespace: 'shop', podStartup: 90_000, targetUtilization: 0.8, quantile: 98 });
+    expect(config.targets[0]).toMatchObject({ name: 'web', namespace: 'shop', podStartup: 90_000, targetUtilization: 0.8, quantile: 98, underProvisionedBudget: 0.001, budgetWindow: 7 * 86_400_000, quantileOverride: false });
     expect(config.nodePools[0]).toMatchObject({ name: 'general', provisioning: 210_000, driver: { type: 'simulated' } });
     expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000, accuracy: 300_000 });
   });
@@ -32,6 +33,7 @@ describe('config', () => {
   it('applies defaults to a minimal config', () => {
     const config = parseConfig(minimal, {});
     expect(config.targets[0]).toMatchObject({ namespace: 'default', kind: 'Deployment', minReplicas: 1, targetUtilization: 0.8, podStartup: 90_000, quantile: 98 });
+    expect(config.targets[0]).toMatchObject({ underProvisionedBudget: DEFAULT_UNDER_PROVISIONED_BUDGET, budgetWindow: 604_800_000, quantileOverride: false });
     expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000, accuracy: 300_000 });
     expect(config.influx).toMatchObject({ url: 'http://127.0.0.1:18086', api: 'v1', database: 'prescale' });
   });
@@ -42,6 +44,18 @@ describe('config', () => {
     expect(config.influx.token).toBe('s3cret');
     expect(config.http.port).toBe(9090);
     expect(config.redis.url).toBe('redis://r:6380');
+  });
+
+  it('the error budget is the knob; an explicit quantile overrides it; bad budgets name the field', () => {
+    const target = (over: Record<string, unknown>) => parseConfig({ targets: [{ ...minimal.targets[0], ...over }] }, {}).targets[0]!;
+    expect(target({ underProvisionedBudget: 0.005, budgetWindow: '1d' })).toMatchObject({ underProvisionedBudget: 0.005, budgetWindow: 86_400_000, quantile: 98, quantileOverride: false });
+    expect(target({ quantile: 90 })).toMatchObject({ quantile: 90, quantileOverride: true });
+    const bad = (over: Record<string, unknown>) => ({ targets: [{ ...minimal.targets[0], ...over }] });
+    expectConfigError(bad({ underProvisionedBudget: 0 }), 'targets[0].underProvisionedBudget', 'above 0');
+    expectConfigError(bad({ underProvisionedBudget: 5 }), 'targets[0].underProvisionedBudget', 'not a percentage');
+    expectConfigError(bad({ underProvisionedBudget: '0.1%' }), 'targets[0].underProvisionedBudget', 'share of minutes');
+    expectConfigError(bad({ budgetWindow: '10m' }), 'targets[0].budgetWindow', 'at least 1h');
+    expectConfigError(bad({ budgetWindow: 'a week' }), 'targets[0].budgetWindow', 'expected a duration');
   });
 
   it('rejects unknown keys and names their path', () => {
