@@ -5,7 +5,8 @@
 import { createMemoryCalendarStore } from '../../src/scaling/memory-calendar-store.js';
 import { startPublishedCache } from '../../src/publish/published-cache.js';
 import { createMemoryPublishedPlanStore } from '../../src/publish/published-plan-store.js';
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/create-app.js';
@@ -71,6 +72,21 @@ describe('HTTP API', () => {
     expect(unknownParam.status).toBe(400);
     expect(await unknownParam.json()).toMatchObject({ error: 'bad_request', details: [{ path: 'query', message: 'unknown field(s) "limit"' }] });
   });
+
+  it('compresses what a browser asks compressed (the dashboard bundle), and sends it plain to a client that does not', async () => {
+    const raw = (encoding: string) =>
+      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        get(`${base}/dashboard/app.js`, { headers: { 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) })).on('error', reject);
+        }).on('error', reject);
+      });
+    const [plain, gzipped] = [await raw('identity'), await raw('gzip')];
+    expect(plain.encoding).toBeUndefined();
+    expect(gzipped.encoding).toBe('gzip');
+    expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
+    expect(gzipped.body.length).toBeLessThan(plain.body.length / 2.5); // 297 KB -> 102 KB
+  }, 60_000);
 
   it('answers unknown targets and routes with 404 and JSON', async () => {
     const target = await fetch(`${base}/api/targets/shop/nope/forecast`);
