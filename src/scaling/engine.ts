@@ -62,6 +62,11 @@ export interface TickInput {
   nodeLeadMs?: number;
   /** Highest load seen recently (e.g. the last 7 days), load units: caps a forecast that explodes. */
   recentPeakLoad?: number | null;
+  /**
+   * The error-budget controller's sizing for this tick (error-budget.ts `headroomFor`): the forecast load the
+   * planner sizes for is multiplied by `multiplier`. Absent: sized as configured (the quantile override).
+   */
+  budget?: { multiplier: number } | null;
 }
 
 /** What the engine remembers between ticks; serialisable to JSON (kept in Redis). */

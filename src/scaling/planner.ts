@@ -7,7 +7,8 @@
  * Stages, in order (each may change the replicas; the last one that did names the rule):
  *  1. sizing: the forecast quantile over the lead window (predictive), scaled by a smoothed live/forecast
  *     level ratio, plus a headroom calibrated online so the sized capacity holds the load `coverage`
- *     percent of the time (by default the target's quantile); or the HPA formula on live load (reactive,
+ *     percent of the time (by default the target's quantile), times the error budget's multiplier when a
+ *     controller gives one (TickInput.budget, error-budget.ts); or the HPA formula on live load (reactive,
  *     learning); CPU and memory utilisation by the HPA formula; the binding resource wins;
  *  2. reactive breaches: scale up at once with the HPA formula, enter reactive mode;
  *  3. live floor: never below what live load needs now (ceil(live x (1 + margin) / capacity));
@@ -193,6 +194,9 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   record('quantile', q);
   record('podLeadS', input.podLeadMs / 1000);
   record('windowS', (windowEnd - now) / 1000);
+  // The error budget's multiplier on the forecast load (1 without a controller); a bad value sizes as configured.
+  const budgetMultiplier = input.budget && Number.isFinite(input.budget.multiplier) && input.budget.multiplier > 0 ? input.budget.multiplier : 1;
+  if (input.budget) record('budgetMultiplier', budgetMultiplier);
 
   // The forecast over the sizing window, level-corrected, and capped when it explodes.
   const level = levelRatio(state, now, options);
@@ -247,12 +251,12 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   if (modeAssessment.sizing === 'forecast' && window) {
     const headroom = chooseHeadroom(q, window.relativeHalfWidth, state.calibration ?? [], options.headroom);
     record('headroom', headroom.headroom);
-    const replicas = replicasForLoad(window.peakQuantile, cap, headroom.headroom);
+    const replicas = replicasForLoad(window.peakQuantile * budgetMultiplier, cap, headroom.headroom);
     record('forecastReplicas', replicas);
     needs.push({
       resource: 'load',
       replicas,
-      rule: `forecast P${q} ${fmt(window.peakQuantile)}${level !== 1 ? ` (level x${level.toFixed(2)})` : ''} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica ${headroom.headroom < 0 ? '-' : '+'} ${pct(Math.abs(headroom.headroom))} headroom (${headroom.source})`,
+      rule: `forecast P${q} ${fmt(window.peakQuantile)}${level !== 1 ? ` (level x${level.toFixed(2)})` : ''}${budgetMultiplier !== 1 ? ` x${budgetMultiplier.toFixed(2)} error budget` : ''} over ${Math.round((windowEnd - now) / 1000)}s lead / ${fmt(cap)} per replica ${headroom.headroom < 0 ? '-' : '+'} ${pct(Math.abs(headroom.headroom))} headroom (${headroom.source})`,
     });
   } else if (load !== null) {
     // The HPA formula on the per-replica average against an AverageValue target of utilisation x capacity.
@@ -400,7 +404,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     const ahead = scaleWindow(forecastOverWindow(input.forecast, now, windowEnd + input.nodeLeadMs, q), level);
     if (!ahead.invalid && ahead.points > 0) {
       const peak = reference > 0 ? Math.min(ahead.peakQuantile, options.explosionFactor * reference) : ahead.peakQuantile;
-      replicasAhead = Math.max(desired, Math.min(maxAllowed, replicasForLoad(peak, cap, inputs.headroom ?? 0)));
+      replicasAhead = Math.max(desired, Math.min(maxAllowed, replicasForLoad(peak * budgetMultiplier, cap, inputs.headroom ?? 0)));
     }
   }
   record('replicasAhead', replicasAhead);
