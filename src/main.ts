@@ -1,6 +1,7 @@
 /**
  * The composition root: config -> adapters -> roles. `PRESCALE_ROLES` (or --roles) picks any of api, worker,
- * scheduler; all three by default. Shuts down cleanly on SIGTERM/SIGINT: server, then workers, then clients.
+ * scheduler; all three by default. A process without the api role still answers its probes (/healthz, /readyz) on
+ * the http address. Shuts down cleanly on SIGTERM/SIGINT: server, then workers, then clients.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import { createKubeAdapters, type KubeAdapters } from './kube/kube-adapters.js';
 import { buildKubeConfig } from './kube/kube-config.js';
 import { metricTargets, startExternalMetricsServer } from './external-metrics/server.js';
 import { createRuntime } from './runtime.js';
+import { startHealthServer } from './observability/health-server.js';
 import { startPublishedCache } from './publish/published-cache.js';
 import { createWhatIfService } from './what-if/what-if-service.js';
 import { QueueSet } from '../jobs/queue-set.js';
@@ -48,7 +50,7 @@ function createCluster(config: PrescaleConfig, logger: Logger): { cluster: Clust
 }
 
 export interface Running {
-  /** The API's address when the api role runs (the real port when configured as 0). */
+  /** The API's address when the api role runs, else the probe listener's (the real port when configured as 0). */
   url: string | null;
   /** The external metrics API's https address when the api role runs with externalMetrics.enabled. */
   externalMetricsUrl: string | null;
@@ -126,6 +128,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       externalMetricsUrl = externalMetrics.url;
       closers.unshift(() => externalMetrics.close());
     }
+  }
+  if (!roles.includes('api')) {
+    // Workers and the scheduler get probes too: /healthz and /readyz on the http address, nothing else.
+    const health = await startHealthServer(config, wallClock, runtime.readiness);
+    url = health.url;
+    logger.info({ address: health.url }, 'probe listener (/healthz, /readyz)');
+    closers.push(() => health.close());
   }
   closers.push(async () => void (await Promise.all([...workers, ...planWorkers].map((w) => w.close()))));
   closers.push(() => queues.close());

@@ -55,6 +55,43 @@ describe('prescale main (roles api, worker, scheduler)', () => {
     await connection.quit();
   });
 
+  it('a worker-only process serves /healthz and /readyz for its probes, and nothing of the API', async () => {
+    const prefix = `main-worker-test-${process.pid}`;
+    const env = {
+      PRESCALE_INFLUX_URL: inject('influxUrl'),
+      PRESCALE_INFLUX_DATABASE: 'main_test',
+      PRESCALE_REDIS_URL: inject('redisUrl'),
+      PRESCALE_REDIS_PREFIX: prefix,
+      PRESCALE_HTTP_PORT: '0',
+      PRESCALE_LOG_LEVEL: 'warn',
+      PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-main-worker-test-models-${process.pid}`),
+    };
+    const running = await main([`--config=${join(REPO_ROOT, 'prescale.yaml')}`, '--roles=worker'], env);
+    try {
+      expect(running.roles).toEqual(['worker']);
+      expect(running.externalMetricsUrl).toBeNull();
+      const health = await fetch(`${running.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ ok: true });
+      const ready = await fetch(`${running.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: expect.stringMatching(/^(ready|degraded)$/) });
+      const api = await fetch(`${running.url}/api/status`);
+      expect(api.status).toBe(404);
+      expect(((await api.json()) as { message: string }).message).toContain('does not run the api role');
+    } finally {
+      await running.stop();
+    }
+    await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
+    const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    for (const name of Object.values(QUEUES)) {
+      const queue = new Queue(name, { connection, prefix });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+    await connection.quit();
+  });
+
   it('rejects unknown roles with a message naming them', () => {
     expect(() => parseRoles('api,planner')).toThrow(/unknown role\(s\) planner; expected a comma list of api, worker, scheduler/);
   });

@@ -4,7 +4,7 @@
  * - against the Kubernetes v1.33 OpenAPI schemas (kubernetes-models 4.5.1; KEDA v2.10 CRDs for the examples), which
  *   are structural only (unknown fields and bad names pass), so also
  * - against our own invariants: namespaces, the roles each overlay runs, non-root on a read-only root filesystem
- *   with writable volumes exactly where Prescale writes, probes on /healthz and /readyz where a listener is,
+ *   with writable volumes exactly where Prescale writes, probes on /healthz and /readyz on every role,
  *   requests and limits, PodDisruptionBudgets, the Service and APIService wiring, a config the real schema
  *   accepts, static RBAC limits, and the placeholder pool the config drives.
  * That the RBAC verbs are exactly the ones the code uses is derived from recorded API requests in
@@ -246,21 +246,18 @@ describe('deploy/: kustomize overlays rendered by kubectl', () => {
     }
   });
 
-  it('probes: liveness on /healthz and readiness on /readyz where an HTTP listener runs (the api role); none on roles without one', () => {
+  it('probes: liveness on /healthz and readiness on /readyz on every role (workers and the scheduler open a probe listener); the HTTPS port only where the api runs', () => {
     for (const layout of LAYOUTS) {
       for (const { deployment, container, roles } of prescaleDeployments(layout)) {
         const where = `${layout} ${deployment.metadata.name}`;
         const portNames = (container.ports ?? []).map((p) => p.name);
-        if (roles.includes('api')) {
-          expect(container.livenessProbe?.httpGet?.path, where).toBe('/healthz');
-          expect(container.readinessProbe?.httpGet?.path, where).toBe('/readyz');
-          expect(container.startupProbe?.httpGet?.path, where).toBe('/healthz');
-          for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) expect(portNames, where).toContain(probe!.httpGet!.port);
-          expect(container.ports?.find((p) => p.name === 'http')?.containerPort, where).toBe(mountedConfig(layout).http.port);
-        } else {
-          // Workers and the scheduler open no port: an HTTP probe would kill them.
-          expect([container.livenessProbe, container.readinessProbe, container.startupProbe, container.ports], where).toEqual([undefined, undefined, undefined, undefined]);
-        }
+        expect(container.livenessProbe?.httpGet?.path, where).toBe('/healthz');
+        expect(container.readinessProbe?.httpGet?.path, where).toBe('/readyz');
+        expect(container.startupProbe?.httpGet?.path, where).toBe('/healthz');
+        for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) expect(portNames, where).toContain(probe!.httpGet!.port);
+        expect(container.ports?.find((p) => p.name === 'http')?.containerPort, where).toBe(mountedConfig(layout).http.port);
+        // The external metrics API (HTTPS) is served by the api role only.
+        expect(portNames.includes('https'), where).toBe(roles.includes('api'));
       }
     }
   });
