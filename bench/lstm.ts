@@ -3,13 +3,19 @@
  * part (timed), then rolling origins at h = 1 hour and 1 day, re-conditioning on the observations up to each
  * origin with `update` (no refit, no look-ahead). Prints MASE / sMAPE / coverage next to statsmodels' numbers.
  *
- *   npx tsx bench/lstm.ts [--only NAME] [--out DIR] [--config '{"units":16}'] [--verbose]
+ *   npx tsx bench/lstm.ts [--only NAME] [--out DIR] [--config '{"units":16}'] [--champion one|two] [--verbose]
  * DIR gets forecast CSVs for shared/tools/score_forecast.py; --config overrides LstmConfig fields.
+ * --champion fits as the service does (src/forecasting/champion.ts, the LSTM alone, validated one day ahead on
+ * the champion's rolling origins, conformal intervals): `one` continues from the validated weights on all the
+ * training part for a few epochs (one training), `two` trains again from scratch on it (the old way).
  * "fit s" is wall time, "fit cpu s" the process CPU time (what the fit costs on an otherwise idle machine).
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../src/core/paths.js';
+import { selectChampion } from '../src/forecasting/champion.js';
+import type { FittedModel, FitOptions, RegularSeries } from '../src/forecasting/forecaster.js';
+import { disposeModel } from '../src/forecasting/forecasters.js';
 import { createLstmForecaster, currentLstmBackend } from '../src/forecasting/lstm.js';
 
 const TRACES = join(REPO_ROOT, 'data', 'traces');
@@ -84,8 +90,24 @@ async function main() {
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     let lastMessage = '';
-    const fitted = await lstmForecaster.fit(
-      { startMs: times[0]!, stepMs, values: values.slice(0, nTrain) },
+    const train: RegularSeries = { startMs: times[0]!, stepMs, values: values.slice(0, nTrain) };
+    const championMode = argument('--champion');
+    const fit = async (options: FitOptions): Promise<FittedModel> => {
+      if (!championMode) return lstmForecaster.fit(train, options);
+      if (championMode !== 'one' && championMode !== 'two') throw new Error(`--champion one|two, got "${championMode}"`);
+      const champion = await selectChampion(train, {
+        ...options,
+        horizon: m,
+        candidates: ['lstm'],
+        baseline: false,
+        ensembles: false,
+        forecasters: { lstm: lstmForecaster },
+        continueTraining: championMode === 'one',
+      });
+      console.error(`  ${name}: ${champion.notes.join('; ')}`);
+      return champion.model;
+    };
+    const fitted = await fit(
       {
         seed: 1,
         onProgress: (_f, message) => {
@@ -122,10 +144,10 @@ async function main() {
           }
         }
         const next = model.update(values.slice(o, o + h));
-        if (model !== fitted) model.dispose();
+        if (model !== fitted) disposeModel(model);
         model = next;
       }
-      if (model !== fitted) model.dispose();
+      if (model !== fitted) disposeModel(model);
       const predictSeconds = (performance.now() - predictStarted) / 1000;
       if (outDir) writeFileSync(join(outDir, `${name}_lstm_${label}.csv`), csv.join('\n') + '\n');
       const mase = abs / count / scale;
@@ -135,7 +157,7 @@ async function main() {
         `| ${name} | ${label} (${h}) | ${origins} | ${mase.toFixed(3)} | ${(100 * smape / count).toFixed(2)} | ${(in80 / count).toFixed(2)} | ${(in95 / count).toFixed(2)} | ${fitSeconds.toFixed(1)} | ${fitCpuSeconds.toFixed(1)} | ${predictSeconds.toFixed(1)} | ${ref ? `${ref.best.toFixed(3)} ${ref.bestModel}` : '-'} | ${ref?.snaive.toFixed(3) ?? '-'} | ${verdict} |`,
       );
     }
-    fitted.dispose();
+    disposeModel(fitted);
   }
   console.log(`backend: ${currentLstmBackend()}`);
   console.log('| series | h | origins | MASE | sMAPE % | cov80 | cov95 | fit s | fit cpu s | predict s | best statsmodels MASE | snaive MASE | LSTM vs statsmodels |');

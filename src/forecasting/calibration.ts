@@ -201,6 +201,11 @@ export class ConformalModel implements FittedModel {
     return this.inner.stepMs;
   }
 
+  /** Frees what the inner model holds outside the JS heap (an LSTM's tensors). */
+  dispose(): void {
+    (this.inner as Partial<{ dispose: () => void }>).dispose?.();
+  }
+
   predict(h: number, levels: number[] = [...DEFAULT_LEVELS]): Forecast {
     const missing = levels.filter((l) => !this.table.levels.includes(l));
     const base = this.inner.predict(h, missing);

@@ -3,7 +3,7 @@ import { maseScale } from './accuracy.js';
 import { daySeason, rollForecasts, sliceSeries, validationPlan, type ValidationPlan } from './backtest.js';
 import { ConformalModel, calibrate } from './calibration.js';
 import { EnsembleModel } from './ensemble.js';
-import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type RegularSeries } from './forecaster.js';
+import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type Forecaster, type RegularSeries } from './forecaster.js';
 import { disposeModel, forecasterKinds, getForecaster } from './forecasters.js';
 import { SNAIVE_KIND } from './seasonal-naive.js';
 
@@ -49,7 +49,23 @@ export interface ChampionOptions extends FitOptions {
   ensembles?: boolean;
   /** Default MAX_VALIDATION_ORIGINS (backtest.ts). */
   maxValidationOrigins?: number;
+  /** Weights of the first member tried for every pair (chosen on validation). Default ENSEMBLE_WEIGHTS. */
+  ensembleWeights?: readonly number[];
+  /** Forecasters to use instead of the registered ones of the same kind (the deep job's configured LSTM, tests' tiny one). */
+  forecasters?: Readonly<Record<string, Forecaster>>;
+  /**
+   * One training, not two (default true): a forecaster with `continueFit` (the LSTM) goes on from the weights it
+   * was validated with, on all data, instead of being trained again from scratch. false: trained again (the
+   * old way; bench/lstm.ts --champion compares them).
+   */
+  continueTraining?: boolean;
 }
+
+/**
+ * Share of the time budget (FitOptions.deadlineMs) the validation fits may use: the rest is for the
+ * champion's fit on all data (the LSTM's continued epochs, Holt-Winters' refit).
+ */
+export const VALIDATION_SHARE_OF_BUDGET = 0.85;
 
 export interface CandidateScore {
   /** Kind, or "a+b" (equal weights) / "a*0.75+b*0.25" for an ensemble. */
@@ -85,6 +101,8 @@ interface CandidateRun {
   /** means[j][k]: forecast of validation origin j at lead k+1. */
   means: number[][];
   fitSeconds: number;
+  /** Validation models kept to continue training from (forecasters with continueFit), by member. */
+  validated?: Partial<Record<string, FittedModel>>;
 }
 
 export async function selectChampion(series: RegularSeries, options: ChampionOptions): Promise<ChampionResult> {
@@ -102,24 +120,48 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
 
   const season = daySeason(series.stepMs);
   const plan = validationPlan(series.values.length, season, horizon, options.maxValidationOrigins);
-  const progress = options.onProgress ?? (() => {});
   if (!plan) {
     // Too short to validate anything: the baseline (or the one model asked for) with its own intervals.
     const kind = baseline || candidates[0]!;
     notes.push(`history too short for an inner backtest (${series.values.length} points): ${kind} with its own intervals`);
-    const model = await (await getForecaster(kind)).fit(series, fitOptions(options));
+    const model = await (await forecasterOf(kind, options)).fit(series, fitOptions(options));
     return { model, kind, scores: {}, table: [], notes };
   }
 
-  const scale = maseScale(series.values, plan.fitEnd, Math.min(season, Math.floor(plan.fitEnd / 2)));
-  const actual = plan.origins.map((o) => series.values.slice(o, o + horizon));
   const runs: CandidateRun[] = [];
   const table: CandidateScore[] = [];
+  try {
+    return await chooseAmong(series, options, { candidates, baseline, plan, levels, notes, runs, table });
+  } finally {
+    // The kept validation models hold tensors; the champion was trained on from a copy.
+    for (const run of runs) if (run.members.length === 1) for (const model of Object.values(run.validated ?? {})) if (model) disposeModel(model);
+  }
+}
+
+interface Selection {
+  candidates: string[];
+  baseline: string | false;
+  plan: ValidationPlan;
+  levels: number[];
+  notes: string[];
+  runs: CandidateRun[];
+  table: CandidateScore[];
+}
+
+async function chooseAmong(series: RegularSeries, options: ChampionOptions, selection: Selection): Promise<ChampionResult> {
+  const { candidates, baseline, plan, levels, notes, runs, table } = selection;
+  const { horizon } = options;
+  const season = daySeason(series.stepMs);
+  const progress = options.onProgress ?? (() => {});
+  const scale = maseScale(series.values, plan.fitEnd, Math.min(season, Math.floor(plan.fitEnd / 2)));
+  const actual = plan.origins.map((o) => series.values.slice(o, o + horizon));
+  // Validation may use most of the budget; the fit on all data gets the rest.
+  const validationDeadline = options.deadlineMs === undefined ? undefined : Date.now() + VALIDATION_SHARE_OF_BUDGET * Math.max(0, options.deadlineMs - Date.now());
   for (const [i, kind] of candidates.entries()) {
     progress(i / (candidates.length + 1), `validating ${kind}`);
     try {
       const within = (f: number, message?: string) => progress((i + Math.min(1, Math.max(0, f))) / (candidates.length + 1), message ?? `validating ${kind}`);
-      runs.push(await validateCandidate(kind, series, plan, options, within));
+      runs.push(await validateCandidate(kind, series, plan, { ...options, ...(validationDeadline !== undefined ? { deadlineMs: validationDeadline } : {}) }, within, notes));
     } catch (error) {
       table.push({ name: kind, description: kind, mase: Number.NaN, smape: Number.NaN, fitSeconds: 0, error: errorText(error) });
       notes.push(`${kind} failed in validation: ${errorText(error)}`);
@@ -129,7 +171,7 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
     const singles = [...runs];
     for (let a = 0; a < singles.length; a++) {
       for (let b = a + 1; b < singles.length; b++) {
-        for (const w of ENSEMBLE_WEIGHTS) runs.push(blend(singles[a]!, singles[b]!, w));
+        for (const w of options.ensembleWeights ?? ENSEMBLE_WEIGHTS) runs.push(blend(singles[a]!, singles[b]!, w));
       }
     }
   }
@@ -197,22 +239,33 @@ async function validateCandidate(
   plan: ValidationPlan,
   options: ChampionOptions,
   onProgress: (fraction: number, message?: string) => void,
+  notes: string[],
 ): Promise<CandidateRun> {
-  const forecaster = await getForecaster(kind);
+  const forecaster = await forecasterOf(kind, options);
   const t0 = performance.now();
   const model = await forecaster.fit(sliceSeries(series, 0, plan.fitEnd), { ...fitOptions(options), onProgress });
   const fitSeconds = (performance.now() - t0) / 1000;
+  // Kept to continue from (one training, not two); else thrown away (update() shares its tensors).
+  const keep = forecaster.continueFit !== undefined && (options.continueTraining ?? true);
   let means: number[][];
   try {
-    means = rollForecasts(model, series, plan.origins, plan.horizon, []).map(({ forecast }) => {
+    const forecasts = rollForecasts(model, series, plan.origins, plan.horizon, []);
+    means = forecasts.map(({ forecast }) => {
       if (forecast.mean.some((v) => !Number.isFinite(v))) throw new Error(`${kind} forecast a non-finite value`);
       return forecast.mean;
     });
-  } finally {
-    // Validation models are thrown away; models derived by update() share the same tensors.
+    // A training cut short by the time budget says so where the job's status can show it.
+    for (const note of forecasts[0]?.forecast.notes ?? []) if (/stopped/.test(note)) notes.push(`${kind}: ${note}`);
+  } catch (error) {
     disposeModel(model);
+    throw error;
   }
-  return { name: kind, members: [kind], weights: [1], description: model.description, means, fitSeconds };
+  if (!keep) disposeModel(model);
+  return { name: kind, members: [kind], weights: [1], description: model.description, means, fitSeconds, ...(keep ? { validated: { [kind]: model } } : {}) };
+}
+
+async function forecasterOf(kind: string, options: ChampionOptions): Promise<Forecaster> {
+  return options.forecasters?.[kind] ?? (await getForecaster(kind));
 }
 
 async function fitRun(
@@ -227,7 +280,13 @@ async function fitRun(
   for (const [i, kind] of run.members.entries()) {
     const share = (1 - from) / run.members.length;
     const onProgress = (f: number, message?: string) => progress(from + share * (i + Math.min(1, Math.max(0, f))), message ?? `fitting ${kind} on all data`);
-    members.push(await (await getForecaster(kind)).fit(series, { ...fitOptions(options), onProgress }));
+    const forecaster = await forecasterOf(kind, options);
+    const validated = run.validated?.[kind];
+    members.push(
+      validated && forecaster.continueFit
+        ? await forecaster.continueFit(validated, series, { ...fitOptions(options), onProgress })
+        : await forecaster.fit(series, { ...fitOptions(options), onProgress }),
+    );
   }
   return members.length === 1 ? members[0]! : new EnsembleModel(members, run.weights);
 }
@@ -242,6 +301,8 @@ function blend(a: CandidateRun, b: CandidateRun, weightOfA: number): CandidateRu
     description: `ensemble(${a.description} + ${b.description})`,
     means: a.means.map((row, j) => row.map((v, k) => weightOfA * v + wb * b.means[j]![k]!)),
     fitSeconds: a.fitSeconds + b.fitSeconds,
+    // The singles' models: they own them (selectChampion disposes them once, through the singles).
+    validated: { ...a.validated, ...b.validated },
   };
 }
 
@@ -265,8 +326,9 @@ function scoreRun(run: CandidateRun, actual: number[][], scale: number): Candida
 }
 
 function fitOptions(options: ChampionOptions): FitOptions {
-  const { seasonLengths, levels, seed, calendar, onProgress: _ignored } = options;
+  const { seasonLengths, levels, seed, calendar, deadlineMs, onProgress: _ignored } = options;
   return {
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     ...(seasonLengths ? { seasonLengths } : {}),
     ...(levels ? { levels } : {}),
     ...(seed !== undefined ? { seed } : {}),

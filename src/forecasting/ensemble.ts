@@ -33,6 +33,11 @@ export class EnsembleModel implements FittedModel {
     return this.members[0]!.stepMs;
   }
 
+  /** Frees what the members hold outside the JS heap (an LSTM's tensors). */
+  dispose(): void {
+    for (const member of this.members) (member as Partial<{ dispose: () => void }>).dispose?.();
+  }
+
   predict(h: number, levels: number[] = [...DEFAULT_LEVELS]): Forecast {
     const forecasts = this.members.map((m) => m.predict(h, levels));
     const blend = (pick: (f: Forecast) => number[]) =>

@@ -34,6 +34,12 @@ export interface FitOptions {
   calendar?: CalendarFeature[];
   /** Progress in [0, 1] for long fits (training jobs forward it to BullMQ). */
   onProgress?: (fraction: number, message?: string) => void;
+  /**
+   * Wall-clock time budget: epoch ms (Date.now()) by which training should end. Forecasters that train
+   * iteratively (the LSTM) start no new epoch after it, keep what they have and say so in their notes; the
+   * others ignore it (they fit in seconds).
+   */
+  deadlineMs?: number;
 }
 
 export interface PredictionInterval {
@@ -100,6 +106,12 @@ export interface Forecaster {
   fit(series: RegularSeries, options?: FitOptions): Promise<FittedModel>;
   /** Rebuilds a fitted model from its artefact; throws InputError on an unknown formatVersion. */
   load(artefact: ModelArtefact, options?: LoadOptions): Promise<FittedModel>;
+  /**
+   * Optional, for forecasters whose training is costly (the LSTM): goes on training `model`, fitted by this
+   * forecaster on the start of `series`, on all of `series` for a few epochs, instead of training from
+   * scratch. The champion uses it after validation (one training, not two). `model` is left unchanged.
+   */
+  continueFit?(model: FittedModel, series: RegularSeries, options?: FitOptions): Promise<FittedModel>;
 }
 
 export const DEFAULT_LEVELS = [80, 95] as const;

@@ -1,8 +1,8 @@
 import { InputError } from '../core/errors.js';
-import type { CalendarFeature, FitOptions, Forecaster, ModelArtefact, RegularSeries } from './forecaster.js';
+import type { CalendarFeature, FitOptions, FittedModel, Forecaster, ModelArtefact, RegularSeries } from './forecaster.js';
 import { activeBackend, ensureBackend } from './lstm/backend.js';
 import { DEFAULT_LSTM_CONFIG, type LstmConfig } from './lstm/config.js';
-import { fitLstm } from './lstm/fit.js';
+import { continueLstm, fitLstm } from './lstm/fit.js';
 import { FittedLstm, LSTM_FORMAT_VERSION, LSTM_KIND } from './lstm/fitted-lstm.js';
 import { parseLstmArtefact } from './lstm/artefact.js';
 import { SharedNetwork } from './lstm/network.js';
@@ -15,6 +15,7 @@ import { SharedNetwork } from './lstm/network.js';
 export interface LstmForecaster extends Forecaster {
   readonly config: Readonly<LstmConfig>;
   fit(series: RegularSeries, options?: FitOptions): Promise<FittedLstm>;
+  continueFit(model: FittedModel, series: RegularSeries, options?: FitOptions): Promise<FittedLstm>;
   /** `calendar` supplies the flag functions (artefacts store only their names); absent flags read as 0. */
   load(artefact: ModelArtefact, options?: { calendar?: CalendarFeature[] }): Promise<FittedLstm>;
 }
@@ -25,6 +26,10 @@ export function createLstmForecaster(overrides: Partial<LstmConfig> = {}): LstmF
     kind: LSTM_KIND,
     config,
     fit: (series, options) => fitLstm(series, config, options),
+    continueFit(model, series, options) {
+      if (!(model instanceof FittedLstm)) throw new InputError(`continueFit needs a fitted lstm, got "${model.kind}"`, 'model');
+      return continueLstm(model, series, config, options);
+    },
     async load(artefact, options = {}) {
       if (artefact.kind !== LSTM_KIND) throw new InputError(`artefact kind "${artefact.kind}" is not "${LSTM_KIND}"`, 'artefact.kind');
       if (artefact.formatVersion !== LSTM_FORMAT_VERSION) {

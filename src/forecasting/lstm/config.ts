@@ -31,6 +31,13 @@ export interface LstmConfig {
   maxTrainSeconds: number;
   /** Extra loss weight on the first hour of the horizon (1 = uniform), so short-term forecasts stay sharp. */
   nearHorizonWeight: number;
+  /**
+   * Epochs on all data after validation (continueLstm), instead of a second training from scratch: enough
+   * for the newest days to be learnt, few enough that the validated weights stay what was scored.
+   */
+  continueEpochs: number;
+  /** Learning rate of those epochs, as a share of `learningRate`. */
+  continueLearningRateFactor: number;
 }
 
 export const DEFAULT_LSTM_CONFIG: Readonly<LstmConfig> = Object.freeze({
@@ -48,6 +55,8 @@ export const DEFAULT_LSTM_CONFIG: Readonly<LstmConfig> = Object.freeze({
   maxValidationWindows: 400,
   maxTrainSeconds: 55,
   nearHorizonWeight: 3,
+  continueEpochs: 3,
+  continueLearningRateFactor: 0.5,
 });
 
 export const DEFAULT_SEED = 42;
@@ -66,4 +75,5 @@ export const TINY_LSTM_CONFIG: Readonly<Partial<LstmConfig>> = Object.freeze({
   maxTrainWindows: 48,
   maxValidationWindows: 24,
   maxTrainSeconds: 0,
+  continueEpochs: 1,
 });

@@ -78,6 +78,12 @@ export class FittedLstm implements FittedModel {
     return this.params.historyStartMs + (this.params.history.length - 1) * this.params.stepMs;
   }
 
+  /** What training from these weights needs (continueLstm, fit.ts): the fitted parameters and the network. */
+  get trainingState(): { params: Readonly<LstmParams>; network: SharedNetwork | null; calendar: readonly CalendarFeature[] } {
+    if (this.disposed) throw new Error('lstm: training state of a disposed model');
+    return { params: this.params, network: this.network, calendar: this.calendar };
+  }
+
   /** The steps the network predicts in one pass; longer horizons are forecast recursively. */
   get directHorizon(): number {
     return this.params.layout.horizon;

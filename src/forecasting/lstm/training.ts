@@ -85,6 +85,81 @@ function weightedMae(predictions: Float32Array, targets: Float32Array, weights: 
   return sum / predictions.length;
 }
 
+/** One pass over the training samples in a seeded order; returns the mean batch loss. */
+async function trainEpoch(model: tf.LayersModel, layout: FeatureLayout, train: SampleSet, batchSize: number, random: () => number): Promise<number> {
+  const order = shuffledIndices(train.count, random);
+  let lossSum = 0;
+  let batches = 0;
+  for (let from = 0; from < train.count; from += batchSize) {
+    const indices = order.subarray(from, Math.min(from + batchSize, train.count));
+    const xs = inputTensors(layout, train.inputs, indices);
+    const ys = gatherTargets(layout, train.targets, indices);
+    try {
+      const loss = await model.trainOnBatch(xs, ys);
+      lossSum += Array.isArray(loss) ? loss[0]! : loss;
+      batches++;
+    } finally {
+      tf.dispose([...xs, ys]);
+    }
+  }
+  return lossSum / Math.max(1, batches);
+}
+
+/** The loss every training uses: weighted mean absolute error (the median is what MASE rewards, and it shrugs off the spikes of real traces). */
+function compileForTraining(model: tf.LayersModel, stepWeights: tf.Tensor1D, optimizer: tf.Optimizer): void {
+  model.compile({
+    optimizer,
+    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.mul(tf.abs(tf.sub(yTrue, yPred)), stepWeights)),
+  });
+}
+
+export interface ContinueOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  stepWeights: Float32Array;
+  seed: number;
+  /** 0 = no time cap; else no new epoch starts after this many seconds. */
+  maxTrainSeconds: number;
+  onEpoch?: (epoch: number, trainLoss: number) => void;
+}
+
+export interface ContinueResult {
+  epochs: number;
+  stoppedByTime: boolean;
+  seconds: number;
+}
+
+/**
+ * A few more epochs from the model's current weights on a (longer) sample set, with nothing held out: the
+ * weights were already validated on the windows at the end, and these epochs only let the newest data in.
+ * What replaces a second training from scratch (fit.ts, continueLstm).
+ */
+export async function continueNetwork(model: tf.LayersModel, layout: FeatureLayout, train: SampleSet, options: ContinueOptions): Promise<ContinueResult> {
+  const started = performance.now();
+  const stepWeights = tf.tensor1d(options.stepWeights);
+  const optimizer = tf.train.adam(options.learningRate);
+  compileForTraining(model, stepWeights, optimizer);
+  const random = seededRandom(options.seed);
+  let epochs = 0;
+  let stoppedByTime = false;
+  try {
+    while (epochs < options.epochs) {
+      if (options.maxTrainSeconds > 0 && (performance.now() - started) / 1000 > options.maxTrainSeconds) {
+        stoppedByTime = true;
+        break;
+      }
+      const loss = await trainEpoch(model, layout, train, options.batchSize, random);
+      epochs++;
+      options.onEpoch?.(epochs, loss);
+    }
+  } finally {
+    stepWeights.dispose();
+    optimizer.dispose();
+  }
+  return { epochs, stoppedByTime, seconds: (performance.now() - started) / 1000 };
+}
+
 export async function trainNetwork(
   model: tf.LayersModel,
   layout: FeatureLayout,
@@ -95,11 +170,7 @@ export async function trainNetwork(
   const started = performance.now();
   const stepWeights = tf.tensor1d(options.stepWeights);
   const optimizer = tf.train.adam(options.learningRate);
-  // Weighted mean absolute error: the median is what MASE rewards, and it shrugs off the spikes of real traces.
-  model.compile({
-    optimizer,
-    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.mul(tf.abs(tf.sub(yTrue, yPred)), stepWeights)),
-  });
+  compileForTraining(model, stepWeights, optimizer);
   const random = seededRandom(options.seed);
   let best: tf.Tensor[] | undefined;
   let bestLoss = Number.POSITIVE_INFINITY;
@@ -120,25 +191,16 @@ export async function trainNetwork(
     const initial = predictSet(model, layout, validation);
     consider(0, initial, weightedMae(initial, validation.targets, options.stepWeights));
     for (let epoch = 0; epoch < options.maxEpochs; epoch++) {
-      const order = shuffledIndices(train.count, random);
-      let lossSum = 0;
-      let batches = 0;
-      for (let from = 0; from < train.count; from += options.batchSize) {
-        const indices = order.subarray(from, Math.min(from + options.batchSize, train.count));
-        const xs = inputTensors(layout, train.inputs, indices);
-        const ys = gatherTargets(layout, train.targets, indices);
-        try {
-          const loss = await model.trainOnBatch(xs, ys);
-          lossSum += Array.isArray(loss) ? loss[0]! : loss;
-          batches++;
-        } finally {
-          tf.dispose([...xs, ys]);
-        }
+      // A budget already spent (the job's deadline) trains nothing: the untrained network is what there is.
+      if (epoch === 0 && options.maxTrainSeconds > 0 && (performance.now() - started) / 1000 > options.maxTrainSeconds) {
+        stoppedByTime = true;
+        break;
       }
+      const trainLoss = await trainEpoch(model, layout, train, options.batchSize, random);
       epochs = epoch + 1;
       const predictions = predictSet(model, layout, validation);
       const validationLoss = weightedMae(predictions, validation.targets, options.stepWeights);
-      options.onEpoch?.(epochs, lossSum / Math.max(1, batches), validationLoss);
+      options.onEpoch?.(epochs, trainLoss, validationLoss);
       consider(epochs, predictions, validationLoss);
       if (epochs - bestEpoch >= options.patience) break;
       if (options.maxTrainSeconds > 0 && (performance.now() - started) / 1000 > options.maxTrainSeconds) {
