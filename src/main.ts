@@ -111,7 +111,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     const published = startPublishedCache(runtime.published, { logger });
     closers.push(async () => published.stop());
     const whatIf = createWhatIfService({ config, clock: wallClock, store: runtime.store, cache: runtime.whatIfCache, queue: queues.queueOf('what-if') });
-    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster, calendar: runtime.calendar, published, whatIf, operational: { events: runtime.events, jobStats: runtime.jobStats, queues: queues.queues }, readiness: runtime.readiness, writeBuffer: () => runtime.store.bufferStatus() }));
+    const server = createServer(createApp({ config, clock: wallClock, logger, store: runtime.store, state: runtime.state, cluster, calendar: runtime.calendar, published, whatIf, operational: { events: runtime.events, jobStats: runtime.jobStats, queues: queues.queues }, readiness: runtime.readiness, writeBuffer: () => runtime.store.bufferStatus(), sharedRedis: runtime.redis }));
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.port, config.http.host, () => resolve()));
     url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
     logger.info({ address: url }, 'api listening');

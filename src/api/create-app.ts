@@ -3,6 +3,7 @@ import express, { type Request } from 'express';
 import type { PrescaleConfig } from '../config/schema.js';
 import { findTarget, targetId } from '../config/targets.js';
 import type { Clock } from '../core/clock.js';
+import type { RedisClient } from '../core/redis.js';
 import type { Logger } from '../core/logger.js';
 import { apiAuth, errorHandler, jsonBody, notFound, operationalAuth, writeRateLimit } from './http-middleware.js';
 import { badRequestFromZod, HttpError } from './http-error.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   operational?: OperationalSources;
   /** Redis and InfluxDB as this process sees them, for /readyz (src/observability/readiness.ts); absent: always ready. */
   readiness?: () => Promise<ReadinessReport>;
+  /** The Redis every api replica shares: the write rate limit counts there, once for all replicas; absent: per process. */
+  sharedRedis?: RedisClient;
   /** This process's metrics write buffer (src/metrics/write-behind-store.ts), for /api/status and /metrics. */
   writeBuffer?: () => WriteBufferStatus;
 }
@@ -63,7 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(compression());
   const auth = createTokenAuth(deps.config.api.tokens);
   app.use(operationalAuth(auth, deps.config.api.protectOperational));
-  app.use('/api', writeRateLimit(deps.config.api.writesPerMinute), apiAuth(auth), ...jsonBody(deps.config.api.bodyLimitBytes));
+  app.use('/api', writeRateLimit(deps.config.api.writesPerMinute, deps.sharedRedis ? { redis: deps.sharedRedis, prefix: deps.config.redis.prefix } : undefined), apiAuth(auth), ...jsonBody(deps.config.api.bodyLimitBytes));
 
   const range = (req: Request, defaultBackMs: number, defaultAheadMs: number) => {
     const parsed = rangeQuerySchema.safeParse(req.query);

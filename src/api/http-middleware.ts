@@ -9,6 +9,8 @@
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { RedisClient } from '../core/redis.js';
 import { InputError, PrescaleError } from '../core/errors.js';
 import { scrubSecrets } from '../core/secrets.js';
 import type { Logger } from '../core/logger.js';
@@ -48,12 +50,24 @@ export function apiAuth(auth: TokenAuth): RequestHandler {
 /**
  * Mounted on /api: at most `perMinute` writes per client address and minute (config api.writesPerMinute);
  * beyond it 429 with Retry-After and the usual error body. Counted before the token check, so guessing
- * tokens is limited too.
+ * tokens is limited too. With `shared` (Redis: the api replicas' common store) the count is one across all
+ * replicas, so two replicas behind a Service do not allow twice the limit; without it, per process.
  */
-export function writeRateLimit(perMinute: number): RequestHandler {
+export function writeRateLimit(perMinute: number, shared?: { redis: RedisClient; prefix: string }): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
+    ...(shared
+      ? {
+          store: new RedisStore({
+            // One key per client address and window; single-key scripts, so also safe on a Redis Cluster.
+            prefix: `${shared.prefix}:write-rate:`,
+            sendCommand: (command: string, ...args: string[]) => shared.redis.call(command, ...args) as Promise<RedisReply>,
+          }),
+          // Redis down: let writes through rather than refuse every calendar change (the stores report the outage).
+          passOnStoreError: true,
+        }
+      : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     skip: (req) => !isWrite(req),

@@ -73,7 +73,7 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function start(prefix: string, api: Record<string, unknown> = {}, store = createMemoryStore()): Promise<Running> {
+async function start(prefix: string, api: Record<string, unknown> = {}, store = createMemoryStore(), options: { sharedLimit?: boolean } = {}): Promise<Running> {
   const config = configFor(api);
   const clock = new ReplayClock(T0);
   const redis = new Redis(inject('redisUrl'), { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -81,7 +81,7 @@ async function start(prefix: string, api: Record<string, unknown> = {}, store = 
   const published = startPublishedCache(createMemoryPublishedPlanStore());
   const cluster = SimulatedCluster.fromConfig(clock, config);
   const server = createServer(
-    createApp({ config, clock, logger: silentLogger, store, state: createMemoryStateStore(), cluster, calendar: createRedisCalendarStore(redis, { prefix }), published }),
+    createApp({ config: { ...config, redis: { ...config.redis, prefix } }, clock, logger: silentLogger, store, state: createMemoryStateStore(), cluster, calendar: createRedisCalendarStore(redis, { prefix }), published, ...(options.sharedLimit ? { sharedRedis: redis } : {}) }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
@@ -395,6 +395,26 @@ describe('calendar HTTP API (Redis calendar store)', () => {
       expect((await call(limited.base, 'GET', '/api/calendar')).status).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('two api replicas count writes together through Redis: the limit holds across replicas, not per replica', async () => {
+    const sharedPrefix = `${PREFIX}:shared-limit`;
+    const [a, b] = [await start(sharedPrefix, { writesPerMinute: 3 }, createMemoryStore(), { sharedLimit: true }), await start(sharedPrefix, { writesPerMinute: 3 }, createMemoryStore(), { sharedLimit: true })];
+    try {
+      expect((await call(a.base, 'POST', '/api/calendar', { body: { ...sale, id: 's0' } })).status).toBe(201);
+      expect((await call(b.base, 'POST', '/api/calendar', { body: { ...sale, id: 's1' } })).status).toBe(201);
+      expect((await call(a.base, 'POST', '/api/calendar', { body: { ...sale, id: 's2' } })).status).toBe(201);
+      // The fourth write in the minute, on the replica that has seen only one: refused.
+      const refused = await call(b.base, 'POST', '/api/calendar', { body: { ...sale, id: 's3' } });
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ error: 'too_many_requests' });
+      expect(Object.keys(await a.redis.hgetall(`${sharedPrefix}:calendar`)).sort()).toEqual(['s0', 's1', 's2']);
+    } finally {
+      const keys = await a.redis.keys(`${sharedPrefix}:*`);
+      if (keys.length > 0) await a.redis.del(...keys);
+      await a.close();
+      await b.close();
     }
   });
 
