@@ -18,6 +18,9 @@ import { SCALING_EVENTS, type ScalingEvent } from '../../src/observability/event
 import { applyOnce } from '../apply-once.js';
 import { readPlanForecast, readPlanLiveLoad } from '../plan-inputs.js';
 import { recordFailedApply } from '../apply-failure.js';
+import { budgetControlled, decisionBudget, observeTick, targetBudgetConfig } from '../../src/scaling/budget-observation.js';
+import { budgetReport, headroomFor, initialBudgetState, observe } from '../../src/scaling/error-budget.js';
+import { DEFAULT_PLANNER } from '../../src/scaling/planner.js';
 
 export interface PlanResult {
   target: string;
@@ -59,7 +62,8 @@ export function planProcessor(deps: JobDeps) {
     const windowEnd = at + podLeadMs + deps.config.schedule.plan + step;
 
     // The metrics store reads fall back to what Redis kept when InfluxDB does not answer (plan-inputs.ts).
-    const [workload, forecastRead, state, info, entries, liveRead, listing] = await Promise.all([
+    const budgeted = budgetControlled(target);
+    const [workload, forecastRead, state, info, entries, liveRead, listing, storedBudget] = await Promise.all([
       deps.cluster.getWorkload(ref),
       readPlanForecast(deps, id, at - step, windowEnd + step, at),
       deps.state.getScalingState(id),
@@ -67,6 +71,7 @@ export function planProcessor(deps: JobDeps) {
       deps.calendarEntries(id),
       readPlanLiveLoad(deps, target, at, LIVE_STALENESS_STEPS * step),
       autoscalers(ref.namespace),
+      budgeted ? deps.state.getBudgetState(id) : null,
     ]);
     const points = forecastRead.points;
     const liveLoad = liveRead.sample;
@@ -83,6 +88,18 @@ export function planProcessor(deps: JobDeps) {
       historyDays: info?.historyDays ?? 0,
       requiredHistoryDays: info?.requiredHistoryDays ?? REQUIRED_HISTORY_DAYS,
     };
+    // The error budget (unless targets[].quantile overrides it): a planning tick measures whether the target ran
+    // short of capacity from what it just read, the controller learns from it, and the tick sizes with the
+    // controller's multiplier. A reactive tick sizes with the same multiplier and measures nothing.
+    const budgetConfig = budgeted ? targetBudgetConfig(target) : null;
+    const planIntervalMs = deps.config.schedule.plan;
+    let budgetState = budgetConfig ? (storedBudget ?? initialBudgetState(budgetConfig, at - planIntervalMs)) : null;
+    const observation =
+      budgetConfig && budgetState && loop === 'plan'
+        ? observeTick({ at, load: live.load, loadAt: live.at, readyReplicas: workload.readyReplicas, capacityPerReplica: target.capacityPerReplica, maxLiveAgeMs: DEFAULT_PLANNER.maxLiveAgeMs, planIntervalMs, lastObservedAt: budgetState.lastAt })
+        : null;
+    if (budgetConfig && budgetState && observation) budgetState = observe(budgetState, budgetConfig, observation);
+    const budgetSizing = budgetConfig && budgetState ? headroomFor(budgetState, budgetConfig, { at }) : null;
     const result: TickResult = planTick({
       now: at,
       target,
@@ -98,6 +115,7 @@ export function planProcessor(deps: JobDeps) {
       state,
       loop,
       recentPeakLoad: info?.peakLoad ?? null,
+      ...(budgetSizing ? { budget: { multiplier: budgetSizing.multiplier } } : {}),
     });
     const { actuation } = target;
     const direct = actuation === 'direct';
@@ -149,7 +167,9 @@ export function planProcessor(deps: JobDeps) {
       actuation,
       published,
       previousReplicas: workload.desiredReplicas,
+      ...(budgetConfig && budgetState ? { budget: decisionBudget(budgetReport(budgetState, budgetConfig, at)) } : {}),
     };
+    if (observation) decision.inputs = { ...decision.inputs, budgetShortMinutes: observation.shortMinutes, budgetObservedMinutes: observation.minutes };
     // Written right after the fence above, before anything slow (the decision goes to InfluxDB below).
     if (ownsState) await deps.published?.put({
       target: id,
@@ -162,6 +182,7 @@ export function planProcessor(deps: JobDeps) {
       readyReplicas: workload.readyReplicas,
       ...(result.replicasAhead !== undefined ? { replicasAhead: Math.max(result.replicasAhead, planned) } : {}),
       quantile: target.quantile,
+      ...(decision.budget && budgetSizing ? { budget: { ...decision.budget, multiplier: budgetSizing.multiplier } } : {}),
       podLeadMs,
       predictedNow: predictedLoadAt(forecast, at, target.quantile),
       predictedAhead: predictedLoadAt(forecast, at + podLeadMs, target.quantile),
@@ -192,6 +213,8 @@ export function planProcessor(deps: JobDeps) {
     const intervention = interventionFromDecision(decision);
     if (intervention && (applied || published)) await deps.state.addIntervention(intervention);
     if (ownsState) await deps.state.setScalingState(id, { ...result.state, mode: decision.mode });
+    // The controller's state is the leader's like the scaling state; only a tick that observed something changed it.
+    if (ownsState && budgetState && observation) await deps.state.setBudgetState(id, budgetState);
     if (ownsState && target.nodePool && loop === 'plan') await deps.state.setPlannedPods(id, { replicasAhead: result.replicasAhead ?? result.desiredReplicas, at });
     await deps.store.writeDecisions([decision]);
     // Counted once the decision is recorded (a retried tick that failed before this point counts once).

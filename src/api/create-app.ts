@@ -27,6 +27,7 @@ import type { OperationalSources } from '../observability/prometheus-metrics.js'
 import type { ReadinessReport } from '../observability/readiness.js';
 import type { WriteBufferStatus } from '../metrics/write-behind-store.js';
 import { readinessRoutes } from './routes/readiness.js';
+import { budgetControlled, budgetStatus } from '../scaling/budget-observation.js';
 
 export interface AppDeps {
   config: PrescaleConfig;
@@ -93,12 +94,13 @@ export function createApp(deps: AppDeps): express.Express {
       deps.config.targets.map(async (t) => {
         const id = targetId(t);
         // The decision log lives in InfluxDB: while it is away the status still answers, saying so.
-        const [model, scaling, workload, decisions, modelInUse] = await Promise.all([
+        const [model, scaling, workload, decisions, modelInUse, budgetState] = await Promise.all([
           deps.state.getModelInfo(id),
           deps.state.getScalingState(id),
           deps.cluster.getWorkload({ namespace: t.namespace, name: t.name, kind: t.kind }),
           deps.store.readDecisions(id, now - 3_600_000, now + 1).catch((error: unknown) => error as Error),
           deps.state.getModelInUse(id),
+          budgetControlled(t) ? deps.state.getBudgetState(id) : null,
         ]);
         // Actuation as the last tick found it (published plans are served from memory on every replica).
         const plan = deps.published.get(id);
@@ -111,6 +113,8 @@ export function createApp(deps: AppDeps): express.Express {
           workload,
           model,
           modelInUse,
+          // The error budget (budget, window, spent, left, the multiplier now), or why the quantile sizes instead.
+          budget: budgetStatus(t, budgetState, now),
           lastDecision: decisions instanceof Error ? null : (decisions.at(-1) ?? null),
           ...(decisions instanceof Error ? { lastDecisionError: decisions.message } : {}),
         };

@@ -1,11 +1,12 @@
 /**
- * `prescale status`: GET /api/status as two tables, the targets (mode, actuation, replicas, model, last
- * decision) and the node pools; --json prints the response as it came.
+ * `prescale status`: GET /api/status as two tables, the targets (mode, actuation, replicas, model, error budget,
+ * last decision) and the node pools; --json prints the response as it came.
  * Left out: watching (run it under `watch`), history (see the dashboard or /api/targets/:ns/:name/decisions).
  */
 import type { Command } from 'commander';
 import { addConnectionOptions, clientFromFlags, printJson, type ConnectionFlags } from './api-client.js';
 import { textTable } from './text-table.js';
+import { formatDuration } from '../core/duration.js';
 import { age, localTime, localZoneName } from './time-text.js';
 
 /** The parts of the /api/status answer the tables show; everything else passes through to --json. */
@@ -23,11 +24,24 @@ export interface StatusResponse {
     workload?: { desiredReplicas: number; readyReplicas: number; rolloutInProgress?: boolean } | null;
     model?: { description?: string; kind?: string } | null;
     lastDecision?: { time: number; rule: string; desiredReplicas?: number; loop?: string } | null;
+    /** The error budget, or the quantile that overrides it. */
+    budget?: { control: 'budget' | 'quantile'; quantile: number; budget?: number; windowMs?: number; spent?: number; left?: number; multiplier?: number } | null;
   }[];
   nodePools: { name: string; desiredNodes?: number; readyNodes?: number; pendingPods?: number }[];
 }
 
 type TargetRow = StatusResponse['targets'][number];
+
+const share = (x: number) => `${Number((x * 100).toPrecision(3))}%`;
+
+/** "0.1% / 7d, spent 0.02%, left 0.08%, x1.12 on P98", or "P90 (quantile override)". */
+function budgetText(t: TargetRow): string {
+  const b = t.budget;
+  if (!b) return '';
+  if (b.control === 'quantile') return `P${b.quantile} (quantile override)`;
+  const window = b.windowMs !== undefined ? ` / ${formatDuration(b.windowMs)}` : '';
+  return `${share(b.budget ?? 0)}${window}, spent ${share(b.spent ?? 0)}, left ${share(b.left ?? 0)}, x${(b.multiplier ?? 1).toFixed(2)} on P${b.quantile}`;
+}
 
 function actuationText(t: TargetRow): string {
   const flags = [t.conflict ? 'conflict' : '', t.actuationWarnings?.length ? 'warning' : ''].filter(Boolean);
@@ -52,6 +66,7 @@ export function formatStatus(status: StatusResponse): string {
           { header: 'desired', value: (t) => t.workload?.desiredReplicas },
           { header: 'ready', value: (t) => (t.workload ? `${t.workload.readyReplicas}${t.workload.rolloutInProgress ? ' (rollout)' : ''}` : ''), align: 'right' },
           { header: 'model', value: (t) => t.model?.description ?? t.model?.kind ?? '(none yet)' },
+          ...(status.targets.some((t) => t.budget) ? [{ header: 'error budget', value: budgetText }] : []),
           { header: 'last decision', value: (t) => (t.lastDecision ? `${localTime(t.lastDecision.time)} (${age(t.lastDecision.time, status.now)})` : '(none in the last hour)') },
           { header: 'rule', value: (t) => t.lastDecision?.rule ?? '' },
         ]) + actuationNotes(status.targets);

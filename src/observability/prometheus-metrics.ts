@@ -3,7 +3,8 @@
  * in one process or test never share series), filled at scrape time from shared state only, so every API
  * replica shows the same values:
  *  - per target, from the in-memory published plans (no I/O): predicted load, planned / desired / ready
- *    replicas, mode, plan and forecast age; actuation from the config;
+ *    replicas, mode, plan and forecast age, the error budget (share, spent, left, window, multiplier);
+ *    actuation from the config;
  *  - per target, slow-changing, from a snapshot kept for `slowTtlMs` and refreshed in the background while
  *    the previous one is served: champion and seasonal-naive backtest MASE and live accuracy (state), active
  *    calendar effects;
@@ -123,6 +124,12 @@ export function createPrometheusMetrics(deps: PrometheusDeps, options: Prometheu
   const naiveMase = new Gauge({ name: 'prescale_model_naive_mase', help: 'Backtest MASE of the seasonal naive baseline on the same folds', labelNames: targetLabels, registers });
   const liveMase = new Gauge({ name: 'prescale_live_mase', help: 'MASE of the forecasts as issued one pod lead ahead against actual load over the window (24h, 7d); scale: in-sample seasonal naive MAE of the history before the window', labelNames: [...targetLabels, 'window'], registers });
   const liveCoverage = new Gauge({ name: 'prescale_live_interval_coverage', help: 'Share of steps whose actual load lay inside the forecast interval (level 80 or 95 percent) as issued one pod lead ahead, over the window', labelNames: [...targetLabels, 'level', 'window'], registers });
+  // The error budget from the published plan (absent where targets[].quantile overrides it).
+  const budgetShare = new Gauge({ name: 'prescale_error_budget_ratio', help: 'targets[].underProvisionedBudget: the share of minutes the target may run short of capacity', labelNames: targetLabels, registers });
+  const budgetSpent = new Gauge({ name: 'prescale_error_budget_spent_ratio', help: 'Share of the minutes observed in the budget window that ran short of capacity (live load above Ready capacity)', labelNames: targetLabels, registers });
+  const budgetLeft = new Gauge({ name: 'prescale_error_budget_left_ratio', help: 'Error budget minus the share spent (negative once overspent)', labelNames: targetLabels, registers });
+  const budgetWindow = new Gauge({ name: 'prescale_error_budget_window_seconds', help: 'targets[].budgetWindow: the window the budget is spent over', labelNames: targetLabels, registers });
+  const budgetMultiplier = new Gauge({ name: 'prescale_error_budget_multiplier', help: 'The multiplier the error-budget controller sizes the forecast load with (1 = as forecast at the quantile)', labelNames: targetLabels, registers });
   const calendarEffects = new Gauge({ name: 'prescale_calendar_active_effects', help: 'Calendar entries acting on the target now (in effect, or raising capacity within one pod lead)', labelNames: targetLabels, registers });
   const reactiveTriggers = new Counter({ name: 'prescale_reactive_triggers_total', help: 'Ticks that saw a threshold breach (live load, CPU, SLO, the forecast\'s bound) and raised the replicas', labelNames: targetLabels, registers });
   const aboveMax = new Counter({ name: 'prescale_forecast_above_max_total', help: 'Plan ticks that wanted more replicas than targets[].maxReplicas', labelNames: targetLabels, registers });
@@ -201,7 +208,7 @@ export function createPrometheusMetrics(deps: PrometheusDeps, options: Prometheu
 
   const populate = (snapshot: SlowSnapshot, shared: Awaited<ReturnType<typeof fast>>) => {
     const now = deps.clock.now();
-    for (const metric of [predictedLoad, plannedReplicas, desiredReplicas, readyReplicas, mode, actuation, planAge, forecastAge, backtestMase, naiveMase, liveMase, liveCoverage, calendarEffects, poolPlanned, poolDesired, poolReady, poolPending, queueJobs, sourceUp]) metric.reset();
+    for (const metric of [predictedLoad, plannedReplicas, desiredReplicas, readyReplicas, mode, actuation, planAge, forecastAge, backtestMase, naiveMase, liveMase, liveCoverage, calendarEffects, budgetShare, budgetSpent, budgetLeft, budgetWindow, budgetMultiplier, poolPlanned, poolDesired, poolReady, poolPending, queueJobs, sourceUp]) metric.reset();
     for (const metric of [reactiveTriggers, aboveMax, jobFailures]) metric.reset();
     for (const target of deps.config.targets) {
       const id = targetId(target);
@@ -220,6 +227,13 @@ export function createPrometheusMetrics(deps: PrometheusDeps, options: Prometheu
           if (!load) continue;
           predictedLoad.set({ ...labels, quantile: '50', horizon }, load.median);
           predictedLoad.set({ ...labels, quantile: String(plan.quantile), horizon }, load.quantile);
+        }
+        if (plan.budget) {
+          budgetShare.set(labels, plan.budget.budget);
+          budgetSpent.set(labels, plan.budget.spent);
+          budgetLeft.set(labels, plan.budget.left);
+          budgetWindow.set(labels, plan.budget.windowMs / 1000);
+          budgetMultiplier.set(labels, plan.budget.multiplier);
         }
       }
       const model = snapshot.models?.get(id);

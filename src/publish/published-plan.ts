@@ -6,6 +6,7 @@
 import type { Forecast } from '../forecasting/forecaster.js';
 import type { AutoscalerConflict } from '../scaling/actuation.js';
 import { forecastQuantileAt } from '../scaling/capacity.js';
+import type { DecisionBudget } from '../metrics/metrics-store.js';
 
 export type Actuation = 'direct' | 'hpa' | 'keda';
 
@@ -35,6 +36,11 @@ export interface PublishedPlan {
   replicasAhead?: number;
   /** Planning quantile in percent (targets[].quantile). */
   quantile: number;
+  /**
+   * The error budget as the tick left it and the multiplier it sized with (src/scaling/budget-observation.ts);
+   * absent where targets[].quantile overrides the budget, and in plans published before error budgets.
+   */
+  budget?: DecisionBudget & { multiplier: number };
   /** Pod start-up lead used by the tick, ms. */
   podLeadMs: number;
   /** Predicted load at the tick and one pod lead later; null when there was no forecast covering it. */

@@ -5,6 +5,8 @@ import type { NodePoolScalingState } from '../scaling/node-pool.js';
 import type { ReactiveIntervention, SuggestedFloor } from '../scaling/learned-actions.js';
 import type { HealingState } from '../scaling/self-healing.js';
 import type { LiveAccuracy } from '../accuracy/live-accuracy.js';
+import type { DeepTrainingStatus } from '../forecasting/deep-training.js';
+import type { ErrorBudgetState } from '../scaling/error-budget.js';
 
 /** Interventions kept per target (a few months of reactive scale-ups; older ones fall off). */
 export const MAX_INTERVENTIONS = 2_000;
@@ -38,6 +40,8 @@ export interface ModelInfo {
   /** Highest load in the training history: caps a forecast that explodes. */
   peakLoad?: number;
   notes: string[];
+  /** The LSTM's training after this one (jobs/processors/train-deep.ts): queued, training, trained or skipped, and why. */
+  deep?: DeepTrainingStatus;
 }
 
 /**
@@ -87,6 +91,9 @@ export interface StateStore {
   getLiveAccuracy(target: string): Promise<LiveAccuracy | null>;
   setLiveAccuracy(accuracy: LiveAccuracy): Promise<void>;
   listLiveAccuracy(): Promise<LiveAccuracy[]>;
+  /** The error-budget controller's state (src/scaling/error-budget.ts), written by the plan job of the Lease holder. */
+  getBudgetState(target: string): Promise<ErrorBudgetState | null>;
+  setBudgetState(target: string, state: ErrorBudgetState): Promise<void>;
 }
 
 /** Both implementations keep JSON text, so the memory store catches what would not survive Redis. */
@@ -108,6 +115,7 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
   const suggestionsKey = `${prefix}:suggestions`;
   const accuracyKey = `${prefix}:live-accuracy`;
   const inUseKey = `${prefix}:model-in-use`;
+  const budgetKey = `${prefix}:error-budget`;
   const interventionsKey = (target: string) => `${prefix}:interventions:${target}`;
   const read = async <T>(hash: string, field: string) => {
     const raw = await hashes.get(hash, field);
@@ -134,6 +142,8 @@ function stateStoreOver(hashes: JsonHashes, prefix: string): StateStore {
     getLiveAccuracy: (target) => read<LiveAccuracy>(accuracyKey, target),
     setLiveAccuracy: (accuracy) => hashes.set(accuracyKey, accuracy.target, JSON.stringify(accuracy)),
     listLiveAccuracy: async () => (await hashes.values(accuracyKey)).map((raw) => JSON.parse(raw) as LiveAccuracy),
+    getBudgetState: (target) => read<ErrorBudgetState>(budgetKey, target),
+    setBudgetState: (target, state) => hashes.set(budgetKey, target, JSON.stringify(state)),
   };
 }
 
@@ -157,7 +167,7 @@ export function createMemoryStateStore(prefix = 'prescale'): StateStore {
 }
 
 /**
- * Redis hashes `<prefix>:scaling`, `:models`, `:model-in-use`, `:planned-pods`, `:pools`, `:live-accuracy`..., one JSON
+ * Redis hashes `<prefix>:scaling`, `:models`, `:model-in-use`, `:planned-pods`, `:pools`, `:live-accuracy`, `:error-budget`..., one JSON
  * value per target or pool; on a Cluster under `{prefix}`, one slot (so MULTI and pipelines over them work).
  */
 export function createRedisStateStore(redis: RedisClient, prefix = 'prescale'): StateStore {

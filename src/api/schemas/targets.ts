@@ -88,6 +88,18 @@ export const statusSchema = registry.register(
             mode: z.string(),
             workload: z.object({ desiredReplicas: z.number().int(), readyReplicas: z.number().int(), rolloutInProgress: z.boolean() }).passthrough(),
             model: modelInfoSchema.nullable(),
+            budget: z
+              .object({
+                control: z.enum(['budget', 'quantile']).openapi({ description: 'budget: the error-budget controller sizes the target; quantile: targets[].quantile overrides it (the controller is off).' }),
+                quantile: z.number().openapi({ description: 'The forecast quantile sized for, percent (with budget control, the base the multiplier applies to).' }),
+                budget: z.number().optional().openapi({ description: 'targets[].underProvisionedBudget: share of minutes allowed short of capacity.' }),
+                windowMs: z.number().optional(),
+                spent: z.number().optional().openapi({ description: 'Share of the minutes observed in the window that ran short of capacity.' }),
+                left: z.number().optional().openapi({ description: 'budget - spent (negative once overspent).' }),
+                multiplier: z.number().optional().openapi({ description: 'What the planner multiplies the forecast load by now.' }),
+                reason: z.string().optional(),
+              })
+              .passthrough(),
             // A union, not .nullable(): zod-to-openapi 7 writes a nullable $ref as allOf [$ref, {type: [object, null]}], which null fails.
             lastDecision: z.union([scalingDecisionSchema, z.null()]),
           })
