@@ -10,6 +10,7 @@ import { trainProcessor } from './processors/train.js';
 import { whatIfProcessor } from './processors/what-if.js';
 import { payloadSchemas, QUEUES, type JobName, type QueueName } from './queues.js';
 import { isRetryable } from '../src/core/errors.js';
+import { serialPerSubject } from './plan-serial.js';
 import { recordJobStats } from '../src/observability/job-stats.js';
 
 export interface WorkerOptions {
@@ -21,21 +22,28 @@ export interface WorkerOptions {
   queues?: QueueName[];
 }
 
+/** Plan-queue jobs in flight per process (ticks of different targets; see DEFAULT_CONCURRENCY). */
+export const PLAN_CONCURRENCY = 16;
+
 /**
- * Default concurrency. Planning runs one job at a time: the plan and reactive ticks of a target read and write
- * the same scaling state, and only the Lease holder consumes the plan queue, so one slot makes it race-free
- * (a tick takes milliseconds: hundreds of targets fit). Training is CPU-bound: one slot per process.
+ * Default concurrency. Planning runs PLAN_CONCURRENCY jobs at once, but never two ticks of one target, and a
+ * node-pool tick alone (plan-serial.ts): the plan and reactive ticks of a target read and write the same
+ * scaling state, and only the Lease holder consumes the plan queue. One slot left the leader waiting on Redis
+ * and InfluxDB: bench:fleet at 1,000 targets fell behind the 15 s period. Training is CPU-bound: one slot per process.
  */
 const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
   [QUEUES.ingest]: 4,
   [QUEUES.train]: 1,
   [QUEUES.forecast]: 4,
-  [QUEUES.plan]: 1,
+  [QUEUES.plan]: PLAN_CONCURRENCY,
   // One replay at a time per process: it is CPU-bound like training.
   [QUEUES.whatIf]: 1,
 };
 
 type Processor = (job: Job) => Promise<unknown>;
+
+/** The plan job's subject: ticks of one target run one at a time; a pool tick (no target) runs alone. */
+const planSubject = (job: Job): string | null => (job.name === 'plan' && typeof job.data?.target === 'string' ? job.data.target : null);
 
 /**
  * Validates the payload (bad input is unrecoverable: no retries), resolves `at` to now for jobs from
@@ -73,7 +81,8 @@ export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
   };
   const wanted = options.queues ?? (Object.keys(byQueue) as QueueName[]);
   return wanted.map((queue) => {
-    const worker = new Worker(queue, guarded(deps, byQueue[queue]), {
+    const processor = guarded(deps, byQueue[queue]);
+    const worker = new Worker(queue, queue === QUEUES.plan ? serialPerSubject(processor, planSubject) : processor, {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],

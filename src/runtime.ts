@@ -8,7 +8,8 @@ import { targetId } from './config/targets.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
 import { connectRedisClient, type RedisClient } from './core/redis.js';
-import { selectChampion } from './forecasting/champion.js';
+import { candidatesFor, selectChampion } from './forecasting/champion.js';
+import { createThreadedTrainer, threadable } from './forecasting/threaded-trainer.js';
 import { createModelStore } from './forecasting/model-store.js';
 import { createMetricsStore } from './metrics/create-store.js';
 import type { MetricPoint } from './metrics/metrics-store.js';
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   /** The Lease fence for writes that are not patches (the hpa/keda publish); absent: always the leader. */
   fence?: Fence;
   leadTimes?: LeadTimeObserver;
+  /** Fit models on a worker thread when they can be (default true; src/forecasting/threaded-trainer.ts). */
+  trainOnThread?: boolean;
   /** This process's identity in the applied-ticks record (the Lease holder identity); default hostname-pid. */
   identity?: string;
 }
@@ -88,6 +91,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
   const events = createRedisEventCounters(redis, config.redis.prefix);
   const jobStats = createRedisJobStatsStore(redis, config.redis.prefix);
   const horizonSteps = Math.ceil(config.horizon / config.step);
+  const trainer = options.trainOnThread === false ? null : createThreadedTrainer();
   const deps: JobDeps = {
     config,
     clock: options.clock,
@@ -98,11 +102,14 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     models: createModelStore({ root: options.modelsDir, now: () => options.clock.now() }),
     train: async (series, fit) => {
       const explicit = fit.preferred !== 'auto';
-      return selectChampion(series, {
+      const champion = {
         ...fit,
         horizon: horizonSteps,
-        ...(explicit ? { candidates: [fit.preferred], baseline: false } : {}),
-      });
+        ...(explicit ? { candidates: [fit.preferred], baseline: false as const } : {}),
+      };
+      // Off the event loop when it can be: plan ticks keep running while a model fits (threaded-trainer.ts).
+      if (trainer && threadable(champion, candidatesFor(fit.preferred))) return trainer.train(series, champion);
+      return selectChampion(series, champion);
     },
     calendarEntries: (target) => calendar.list(target),
     collect: options.collect ?? (async () => []),
@@ -129,6 +136,7 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     jobStats,
     influxReachable: influxStartup.reachable,
     async close() {
+      await trainer?.close();
       influxStartup.stop();
       await store.close();
       await redis.quit().catch(() => redis.disconnect());
