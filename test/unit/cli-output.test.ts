@@ -137,4 +137,21 @@ describe('forecast and status tables', () => {
     expect(withActuation).toMatch(/shop\/web\s+predictive\s+direct \(conflict\)\s+4/);
     expect(withActuation).toContain(`\nshop/web: ${reason}\n`);
   });
+
+  it('shows each target\'s error budget (budget, window, spent, left, multiplier) or the quantile that overrides it', () => {
+    const target = { mode: 'predictive', workload: { desiredReplicas: 4, readyReplicas: 4 }, model: null, lastDecision: null };
+    const text = formatStatus({
+      now: T0,
+      targets: [
+        { ...target, id: 'shop/web', budget: { control: 'budget', quantile: 98, budget: 0.001, windowMs: 604_800_000, spent: 0.000_25, left: 0.000_75, multiplier: 1.0832 } },
+        { ...target, id: 'shop/api', budget: { control: 'quantile', quantile: 90 } },
+      ],
+      nodePools: [],
+    });
+    expect(text).toMatch(/error budget/);
+    expect(text).toMatch(/shop\/web\s+predictive\s+4\s+4\s+\(none yet\)\s+0\.1% \/ 1w, spent 0\.025%, left 0\.075%, x1\.08 on P98/);
+    expect(text).toMatch(/shop\/api\s+predictive\s+4\s+4\s+\(none yet\)\s+P90 \(quantile override\)/);
+    // A server from before error budgets: no column.
+    expect(formatStatus({ now: T0, targets: [{ ...target, id: 'shop/web' }], nodePools: [] })).not.toMatch(/error budget/);
+  });
 });
