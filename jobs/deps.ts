@@ -9,7 +9,7 @@ import type { FetchLike } from '../src/scaling/self-healing.js';
 import type { PublishedPlanStore } from '../src/publish/published-plan-store.js';
 import type { EventCounters } from '../src/observability/event-counters.js';
 import type { JobStatsStore } from '../src/observability/job-stats.js';
-import type { ModelArtefact, FittedModel, RegularSeries, FitOptions, LoadOptions } from '../src/forecasting/forecaster.js';
+import type { ModelArtefact, FittedModel, Forecaster, RegularSeries, FitOptions, LoadOptions } from '../src/forecasting/forecaster.js';
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 import type { LastKnownStore } from '../src/state/last-known.js';
 import type { AppliedTicks } from '../src/state/applied-ticks.js';
@@ -17,8 +17,8 @@ import type { Fence } from '../src/cluster/fenced-cluster.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
-  /** Stores a new version; it becomes current unless it is worse than the current one (then `reason`). */
-  saveVersion(target: string, artefact: ModelArtefact): Promise<{ version: number; promoted: boolean; reason?: string }>;
+  /** Stores a new version; it becomes current unless it is worse than the current one (then `reason`). `card`: extra model-card text. */
+  saveVersion(target: string, artefact: ModelArtefact, options?: { card?: string }): Promise<{ version: number; promoted: boolean; reason?: string }>;
   /** The newest loadable version (falling back to the last good one), or null; `skipped`: newer versions that did not load, and why. */
   load(target: string, options?: LoadOptions): Promise<{ version: number; model: FittedModel; skipped?: { version: number; reason: string }[] } | null>;
   /**
@@ -49,6 +49,11 @@ export interface JobDeps {
   models: ModelRepository;
   /** Fits the champion for a series (backtest-based selection). */
   train: (series: RegularSeries, options: FitOptions & { target: string; preferred: string }) => Promise<TrainedChampion>;
+  /**
+   * The LSTM the deep job trains (jobs/processors/train-deep.ts). Default: the registered one (DEFAULT_LSTM_CONFIG);
+   * tests pass a tiny network.
+   */
+  lstm?: Forecaster;
   /** Calendar entries (known events) for a target, from the shared calendar store. */
   calendarEntries: (target: string) => Promise<CalendarEntry[]>;
   /** Live metrics to write at `at` (metrics.k8s.io in a cluster, the replayed trace in the demo). */

@@ -10,6 +10,11 @@ export const QUEUES = {
   ingest: 'prescale-ingest',
   /** Model training, per target; slow, so it has its own queue and never delays planning. */
   train: 'prescale-train',
+  /**
+   * LSTM training, per target, queued after each Holt-Winters training (jobs/processors/train-deep.ts): a
+   * minute of every core, so a queue of its own, one at a time per process, after the Holt-Winters trainings.
+   */
+  trainDeep: 'prescale-train-deep',
   /** Forecast refresh, per target. */
   forecast: 'prescale-forecast',
   /** Planning and applying, per target, plus the reactive fast loop. */
@@ -46,6 +51,8 @@ export const payloadSchemas = {
     })
     .strict(),
   train: z.object({ at, target }).strict(),
+  /** `at` is the Holt-Winters training's: the LSTM trains on the same history and is scored on the same origins. */
+  'train-deep': z.object({ at, target }).strict(),
   forecast: z.object({ at, target }).strict(),
   plan: z.object({ at, target, loop: z.enum(['plan', 'reactive']).default('plan') }).strict(),
   'plan-pool': z.object({ at, pool: z.string().min(1) }).strict(),
@@ -63,6 +70,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   collect: QUEUES.ingest,
   ingest: QUEUES.ingest,
   train: QUEUES.train,
+  'train-deep': QUEUES.trainDeep,
   forecast: QUEUES.forecast,
   plan: QUEUES.plan,
   'plan-pool': QUEUES.plan,

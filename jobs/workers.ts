@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { JobDeps } from './deps.js';
 import { accuracyProcessor } from './processors/accuracy.js';
 import { collectProcessor } from './processors/collect.js';
@@ -7,8 +7,9 @@ import { ingestProcessor } from './processors/ingest.js';
 import { planPoolProcessor } from './processors/plan-pool.js';
 import { planProcessor } from './processors/plan.js';
 import { trainProcessor } from './processors/train.js';
+import { trainDeepProcessor } from './processors/train-deep.js';
 import { whatIfProcessor } from './processors/what-if.js';
-import { payloadSchemas, QUEUES, type JobName, type QueueName } from './queues.js';
+import { DEFAULT_JOB_OPTIONS, jobId, payloadSchemas, QUEUES, type JobName, type QueueName } from './queues.js';
 import { isRetryable } from '../src/core/errors.js';
 import { serialPerSubject } from './plan-serial.js';
 import { recordJobStats } from '../src/observability/job-stats.js';
@@ -34,6 +35,8 @@ export const PLAN_CONCURRENCY = 16;
 const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
   [QUEUES.ingest]: 4,
   [QUEUES.train]: 1,
+  // One LSTM training at a time per process: tfjs uses every core.
+  [QUEUES.trainDeep]: 1,
   [QUEUES.forecast]: 4,
   [QUEUES.plan]: PLAN_CONCURRENCY,
   // One replay at a time per process: it is CPU-bound like training.
@@ -72,9 +75,30 @@ function guarded(deps: JobDeps, processors: Partial<Record<JobName, Processor>>)
 
 /** Starts one worker per queue. Every worker has an `error` listener (BullMQ's production advice). */
 export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
+  // The train job adds LSTM trainings; the deep job asks how many Holt-Winters trainings are pending. Each queue
+  // handle is made on first use and closed with the worker that uses it.
+  const handle = (name: QueueName) => {
+    let queue: Queue | undefined;
+    return { get: () => (queue ??= new Queue(name, { connection: options.connection, prefix: options.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })), close: () => queue?.close() };
+  };
+  const deepQueue = handle(QUEUES.trainDeep);
+  const trainQueue = handle(QUEUES.train);
+  const queueDeep = async (target: string, at: number) => {
+    const data = { at, target };
+    const id = jobId('train-deep', data);
+    // Not retried: a training that failed fails the same way again; the next Holt-Winters training queues another.
+    await deepQueue.get().add('train-deep', data, { jobId: id, attempts: 1 });
+    return id;
+  };
+  const pendingHoltWinters = async () => {
+    const counts = await trainQueue.get().getJobCounts('waiting', 'active', 'prioritized');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  };
+  const closeWith: Partial<Record<QueueName, () => unknown>> = { [QUEUES.train]: deepQueue.close, [QUEUES.trainDeep]: trainQueue.close };
   const byQueue: Record<QueueName, Partial<Record<JobName, Processor>>> = {
     [QUEUES.ingest]: { collect: collectProcessor(deps) as Processor, ingest: ingestProcessor(deps) as Processor },
-    [QUEUES.train]: { train: trainProcessor(deps) as Processor },
+    [QUEUES.train]: { train: trainProcessor(deps, { queueDeep }) as Processor },
+    [QUEUES.trainDeep]: { 'train-deep': trainDeepProcessor(deps, { pendingHoltWinters }) as Processor },
     [QUEUES.forecast]: { forecast: forecastProcessor(deps) as Processor, accuracy: accuracyProcessor(deps) as Processor },
     [QUEUES.plan]: { plan: planProcessor(deps) as Processor, 'plan-pool': planPoolProcessor(deps) as Processor },
     [QUEUES.whatIf]: { 'what-if': whatIfProcessor(deps) as Processor },
@@ -88,6 +112,8 @@ export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
       concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
     });
     worker.on('error', (error) => deps.logger.error({ queue, err: error }, 'worker error'));
+    const close = closeWith[queue];
+    if (close) worker.on('closed', () => void Promise.resolve(close()).catch(() => undefined));
     if (deps.jobStats) recordJobStats(worker, deps.jobStats, deps.logger);
     worker.on('failed', (job, error) =>
       deps.logger.warn({ queue, job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: error.message }, 'job failed'),

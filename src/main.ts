@@ -87,7 +87,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   let planWorkers: Worker[] = [];
   const workerOptions = { connection: runtime.redis, prefix: config.redis.prefix };
   if (roles.includes('worker')) {
-    workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.forecast, QUEUES.whatIf] });
+    workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.trainDeep, QUEUES.forecast, QUEUES.whatIf] });
     // Only the Lease holder consumes the plan queue: exactly one replica applies scaling.
     const lead = () => {
       planWorkers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.plan] });

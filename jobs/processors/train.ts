@@ -7,6 +7,9 @@ import { readHistory } from '../history.js';
 import { alreadyCovered, suggestCalendarFloors } from '../../src/scaling/learned-actions.js';
 import { modelCalendar } from '../model-calendar.js';
 import type { JobPayload } from '../queues.js';
+import type { TargetConfig } from '../../src/config/schema.js';
+import { deepTrainingDecision } from '../../src/forecasting/deep-training.js';
+import { setDeepStatus } from './train-deep.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -23,10 +26,35 @@ export interface TrainResult {
   version: number | null;
   points: number;
   historyDays: number;
+  /** Id of the LSTM training queued after this one (the replay scheduler waits for it). */
+  deepJob?: string;
 }
 
-/** Fits the target's champion on its history up to `at` and stores artefact and model info. */
-export function trainProcessor(deps: JobDeps) {
+export interface TrainHooks {
+  /** Queues the subject's LSTM training for logical time `at` (train-deep.ts); returns its job id. Absent: never queued. */
+  queueDeep?: (target: string, at: number) => Promise<string>;
+}
+
+/**
+ * Fits the target's champion on its history up to `at` and stores artefact and model info; then queues the LSTM's
+ * training (config forecasting.deep) on the same history, or records in ModelInfo.deep why not.
+ */
+export function trainProcessor(deps: JobDeps, hooks: TrainHooks = {}) {
+  const afterTraining = async (id: string, model: string, at: number, points: number, result: TrainResult): Promise<TrainResult> => {
+    if (!hooks.queueDeep) return result;
+    const decision = deepTrainingDecision(deps.config.forecasting, { model: model as TargetConfig['model'] }, points, deps.config.step, Math.ceil(deps.config.horizon / deps.config.step));
+    const previous = (await deps.state.getModelInfo(id))?.deep;
+    const carried = previous ? { ...(previous.lstmMase !== undefined ? { lstmMase: previous.lstmMase } : {}), ...(previous.scores ? { scores: previous.scores } : {}) } : {};
+    const status = { at, updatedAt: Date.now(), budgetSeconds: deps.config.forecasting.deepBudget / 1000, ...carried };
+    if (!decision.train) {
+      await setDeepStatus(deps, id, { ...status, state: 'skipped', reason: decision.reason });
+      return result;
+    }
+    const deepJob = await hooks.queueDeep(id, at);
+    await setDeepStatus(deps, id, { ...status, state: 'queued', reason: 'after this Holt-Winters training' });
+    deps.logger.info({ target: id, at, job: deepJob }, 'deep training queued');
+    return { ...result, deepJob };
+  };
   return async (job: Job<JobPayload<'train'>>): Promise<TrainResult> => {
     const { at } = job.data;
     // An unknown subject is bad input: an InputError, which the worker turns into UnrecoverableError (no retries).
@@ -74,7 +102,7 @@ export function trainProcessor(deps: JobDeps) {
       deps.logger.warn({ target: id, version: saved.version, reason: saved.reason }, 'new model not promoted');
       if (previous && previous.kind !== 'none') {
         await deps.state.setModelInfo({ ...previous, notes: [...previous.notes.filter((n) => !n.startsWith('not promoted')), `not promoted: v${saved.version} ${saved.reason ?? ''}`.trim()] });
-        return { target: id, kind: previous.kind, version: previous.version, points, historyDays };
+        return afterTraining(id, subject.model, at, points, { target: id, kind: previous.kind, version: previous.version, points, historyDays });
       }
     }
     const version = saved.version;
@@ -93,6 +121,6 @@ export function trainProcessor(deps: JobDeps) {
     await deps.state.setModelInfo(info);
     await job.updateProgress({ fraction: 1, message: `trained ${description}` });
     deps.logger.info({ target: id, kind: champion.kind, model: description, version, points, seconds: Math.round(performance.now() - started) / 1000 }, 'model trained');
-    return { target: id, kind: champion.kind, version, points, historyDays };
+    return afterTraining(id, subject.model, at, points, { target: id, kind: champion.kind, version, points, historyDays });
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `prescale status`: GET /api/status as two tables, the targets (mode, actuation, replicas, model, error budget,
+ * `prescale status`: GET /api/status as two tables, the targets (mode, actuation, replicas, model, LSTM training, error budget,
  * last decision) and the node pools; --json prints the response as it came.
  * Left out: watching (run it under `watch`), history (see the dashboard or /api/targets/:ns/:name/decisions).
  */
@@ -22,7 +22,12 @@ export interface StatusResponse {
     /** What to fix about how the plan reaches the workload. */
     actuationWarnings?: string[];
     workload?: { desiredReplicas: number; readyReplicas: number; rolloutInProgress?: boolean } | null;
-    model?: { description?: string; kind?: string } | null;
+    model?: {
+      description?: string;
+      kind?: string;
+      /** The LSTM's training after the Holt-Winters one (ModelInfo.deep). */
+      deep?: { state: string; reason: string; lstmMase?: number; scores?: Record<string, number>; champion?: string; progress?: number; stoppedByBudget?: boolean };
+    } | null;
     lastDecision?: { time: number; rule: string; desiredReplicas?: number; loop?: string } | null;
     /** The error budget, or the quantile that overrides it. */
     budget?: { control: 'budget' | 'quantile'; quantile: number; budget?: number; windowMs?: number; spent?: number; left?: number; multiplier?: number } | null;
@@ -41,6 +46,19 @@ function budgetText(t: TargetRow): string {
   if (b.control === 'quantile') return `P${b.quantile} (quantile override)`;
   const window = b.windowMs !== undefined ? ` / ${formatDuration(b.windowMs)}` : '';
   return `${share(b.budget ?? 0)}${window}, spent ${share(b.spent ?? 0)}, left ${share(b.left ?? 0)}, x${(b.multiplier ?? 1).toFixed(2)} on P${b.quantile}`;
+}
+
+/** "trained: lstm 0.902 vs hw 1.147, snaive 0.841 -> snaive" or "skipped: forecasting.deep is off". */
+export function deepText(t: TargetRow): string {
+  const deep = t.model?.deep;
+  if (!deep) return '';
+  if (deep.state === 'training') return `training ${Math.round(100 * (deep.progress ?? 0))}%`;
+  if (deep.state !== 'trained') return `${deep.state}${deep.reason ? `: ${deep.reason}` : ''}`;
+  const others = Object.entries(deep.scores ?? {})
+    .filter(([name]) => name !== 'lstm' && !name.includes('+'))
+    .map(([name, mase]) => `${name} ${mase.toFixed(3)}`);
+  const lstm = deep.lstmMase !== undefined ? `lstm ${deep.lstmMase.toFixed(3)}` : 'lstm n/a';
+  return `trained: ${lstm}${others.length ? ` vs ${others.join(', ')}` : ''} -> ${deep.champion ?? t.model?.kind ?? '?'}${deep.stoppedByBudget ? ' (budget)' : ''}`;
 }
 
 function actuationText(t: TargetRow): string {
@@ -66,6 +84,7 @@ export function formatStatus(status: StatusResponse): string {
           { header: 'desired', value: (t) => t.workload?.desiredReplicas },
           { header: 'ready', value: (t) => (t.workload ? `${t.workload.readyReplicas}${t.workload.rolloutInProgress ? ' (rollout)' : ''}` : ''), align: 'right' },
           { header: 'model', value: (t) => t.model?.description ?? t.model?.kind ?? '(none yet)' },
+          ...(status.targets.some((t) => t.model?.deep) ? [{ header: 'lstm (validation MASE)', value: deepText }] : []),
           ...(status.targets.some((t) => t.budget) ? [{ header: 'error budget', value: budgetText }] : []),
           { header: 'last decision', value: (t) => (t.lastDecision ? `${localTime(t.lastDecision.time)} (${age(t.lastDecision.time, status.now)})` : '(none in the last hour)') },
           { header: 'rule', value: (t) => t.lastDecision?.rule ?? '' },

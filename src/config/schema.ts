@@ -245,6 +245,22 @@ export const scheduleSchema = z
   })
   .strict();
 
+/** Default time budget of one target's LSTM training (the deep job, jobs/processors/train-deep.ts). */
+export const DEFAULT_DEEP_BUDGET = '60s';
+
+export const forecastingSchema = z
+  .object({
+    /**
+     * LSTM training (a job of its own after each Holt-Winters training; the champion is then chosen again among
+     * Holt-Winters, the LSTM and their combination). auto: targets with `model: auto` or `lstm` and enough
+     * history, when TensorFlow.js loads; off: never; always: every target, even one whose `model` is hw or snaive.
+     */
+    deep: z.enum(['auto', 'off', 'always']).default('auto'),
+    /** Wall-clock budget of one target's deep training; it stops there with what it has and says so. */
+    deepBudget: positiveDuration.default(DEFAULT_DEEP_BUDGET),
+  })
+  .strict();
+
 export const apiTokenSchema = z
   .object({
     /** Who holds the token; recorded as the author of calendar changes. */
@@ -354,6 +370,7 @@ export const configSchema = z
     /** How far ahead forecasts reach. */
     horizon: positiveDuration.default('1d'),
     schedule: scheduleSchema.default({}),
+    forecasting: forecastingSchema.default({}),
     targets: z.array(targetSchema).min(1, 'expected at least one target'),
     nodePools: z.array(nodePoolSchema).default([]),
   })
@@ -374,5 +391,6 @@ export type PrescaleConfig = z.output<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type NodePoolConfig = z.output<typeof nodePoolSchema>;
 export type MetricRef = z.output<typeof metricRefSchema>;
+export type ForecastingConfig = z.output<typeof forecastingSchema>;
 export type InfluxConfig = z.output<typeof influxSchema>;
 export type ExternalMetricsConfig = z.output<typeof externalMetricsSchema>;

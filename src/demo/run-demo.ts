@@ -112,6 +112,20 @@ async function resetDemoDatabase(config: PrescaleConfig): Promise<void> {
  */
 export const DEMO_SCHEDULE = { collect: 60_000, reactive: 60_000 };
 
+/**
+ * LSTM training in the demo: off unless PRESCALE_DEMO_DEEP says auto or always. The replay waits for each LSTM
+ * training the train jobs queue (jobs/replay-scheduler.ts), so it would add a training of up to deepBudget real
+ * seconds at every one of the replay's nine train instants (about 45 s each on NASA's first week, on two
+ * busy cores), several minutes on a run of about seven; and on that week the LSTM, trained on the five days
+ * before the validation origins, loses to seasonal naive in validation (MASE 1.03 against 0.84), so the
+ * champion, and the demo's result, would not change. The service itself (src/main.ts) trains it by default.
+ */
+export function demoDeepTraining(env: NodeJS.ProcessEnv): PrescaleConfig['forecasting']['deep'] {
+  const wanted = env['PRESCALE_DEMO_DEEP'] ?? 'off';
+  if (wanted !== 'auto' && wanted !== 'off' && wanted !== 'always') throw new Error(`PRESCALE_DEMO_DEEP must be auto, off or always; got "${wanted}"`);
+  return wanted;
+}
+
 function demoConfig(file: string, env: NodeJS.ProcessEnv): PrescaleConfig {
   const config = loadConfig(file, env);
   // The demo owns its database and queue prefix, so it never touches a real installation's data.
@@ -120,6 +134,7 @@ function demoConfig(file: string, env: NodeJS.ProcessEnv): PrescaleConfig {
     influx: { ...config.influx, database: `${config.influx.database}_demo` },
     redis: { ...config.redis, prefix: `${config.redis.prefix}-demo` },
     schedule: { ...config.schedule, ...DEMO_SCHEDULE },
+    forecasting: { ...config.forecasting, deep: demoDeepTraining(env) },
   };
 }
 

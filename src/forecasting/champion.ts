@@ -17,8 +17,11 @@ import { SNAIVE_KIND } from './seasonal-naive.js';
  * Nothing here looks past the end of `series`: in a backtest the caller passes the training part only.
  */
 
-/** Candidates `auto` considers unless told otherwise: LSTM only when asked (it is slow to train). */
-export const DEFAULT_CANDIDATES = ['snaive', 'hw'] as const;
+/**
+ * Candidates `auto` considers unless told otherwise: LSTM only when asked (it is slow to train). MSTL + ETS
+ * and Theta are the stronger references of EVALUATION.md in our own code (issue 10); every pair is scored too.
+ */
+export const DEFAULT_CANDIDATES = ['snaive', 'hw', 'mstl', 'theta'] as const;
 
 /**
  * Candidates for a target's configured model choice (config `model`): `auto` tries the defaults; a named
@@ -49,8 +52,11 @@ export interface ChampionOptions extends FitOptions {
   ensembles?: boolean;
   /** Default MAX_VALIDATION_ORIGINS (backtest.ts). */
   maxValidationOrigins?: number;
-  /** Weights of the first member tried for every pair (chosen on validation). Default ENSEMBLE_WEIGHTS. */
-  ensembleWeights?: readonly number[];
+  /**
+   * Weights of the first member tried for a pair of candidates (the best on validation wins). Default
+   * ENSEMBLE_WEIGHTS for every pair; the deep job tries more for the pairs with the LSTM.
+   */
+  ensembleWeights?: (a: string, b: string) => readonly number[] | undefined;
   /** Forecasters to use instead of the registered ones of the same kind (the deep job's configured LSTM, tests' tiny one). */
   forecasters?: Readonly<Record<string, Forecaster>>;
   /**
@@ -171,7 +177,8 @@ async function chooseAmong(series: RegularSeries, options: ChampionOptions, sele
     const singles = [...runs];
     for (let a = 0; a < singles.length; a++) {
       for (let b = a + 1; b < singles.length; b++) {
-        for (const w of options.ensembleWeights ?? ENSEMBLE_WEIGHTS) runs.push(blend(singles[a]!, singles[b]!, w));
+        const weights = options.ensembleWeights?.(singles[a]!.name, singles[b]!.name) ?? ENSEMBLE_WEIGHTS;
+        for (const w of weights) runs.push(blend(singles[a]!, singles[b]!, w));
       }
     }
   }

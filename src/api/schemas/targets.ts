@@ -72,6 +72,23 @@ const modelInfoSchema = z
     requiredHistoryDays: z.number(),
     peakLoad: z.number().optional(),
     notes: z.array(z.string()),
+    deep: z
+      .object({
+        state: z.enum(['queued', 'training', 'trained', 'skipped', 'failed']),
+        reason: z.string().openapi({ description: 'Why skipped or failed; how it ended when trained (the champion, the budget).' }),
+        at: z.number().int().openapi({ description: 'Logical time of the Holt-Winters training it follows (epoch ms).' }),
+        updatedAt: z.number().int(),
+        budgetSeconds: z.number().openapi({ description: 'forecasting.deepBudget, seconds.' }),
+        progress: z.number().optional(),
+        seconds: z.number().optional(),
+        stoppedByBudget: z.boolean().optional(),
+        lstmMase: z.number().optional().openapi({ description: "The LSTM's validation MASE (same rolling origins as the others)." }),
+        scores: z.record(z.string(), z.number()).optional().openapi({ description: 'Validation MASE of every candidate: Holt-Winters, seasonal naive, the LSTM, their combinations.' }),
+        champion: z.string().optional(),
+        version: z.number().int().optional(),
+      })
+      .optional()
+      .openapi({ description: "The LSTM's training after the Holt-Winters one (config forecasting.deep)." }),
   })
   .passthrough();
 
