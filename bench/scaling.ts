@@ -9,19 +9,13 @@
  * Capacity per replica per trace: p95(demand) / 25 to two significant digits, so that the peak needs
  * roughly 20-40 replicas; printed in the table. Takes a minute or two: run it once, not in a loop.
  */
-import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { REPO_ROOT } from '../src/core/paths.js';
 import { POLICY_NAMES, simulate } from '../src/simulator/replay.js';
 import { summarize, type PolicySummary } from '../src/simulator/summary.js';
-import { loadTrace, percentile } from '../src/simulator/trace.js';
+import { loadTrace } from '../src/simulator/trace.js';
+import { capacityFor, traceFiles, TRACES_DIR } from './replay-setup.js';
 
-const TRACES_DIR = join(REPO_ROOT, 'data', 'traces');
 const TARGETS = { underRatio: 0.2, replicaHoursRatio: 1.0, slack: 0.25 };
-
-function capacityFor(values: readonly number[]): number {
-  return Number((percentile(values, 0.95) / 25).toPrecision(2));
-}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -32,10 +26,7 @@ const only = arg('--traces')?.split(',');
 /** The prescale policy's forecast quantile (target.quantile), to sweep the cost/risk trade-off; default the config default. */
 const quantile = arg('--quantile') !== undefined ? Number(arg('--quantile')) : undefined;
 if (quantile !== undefined && !(quantile >= 50 && quantile <= 99)) throw new Error(`--quantile: expected a percentile from 50 to 99, got "${arg('--quantile')}"`);
-const files = readdirSync(TRACES_DIR)
-  .filter((f) => f.endsWith('.csv'))
-  .filter((f) => !only || only.some((o) => f.includes(o)))
-  .sort();
+const files = traceFiles(only);
 
 const lines: string[] = [];
 const header = ['trace', 'N', 'policy', 'under-prov min', 'x HPA', 'replica-h', 'x HPA', 'slack', 'node-h', 'mode minutes', 'targets'];

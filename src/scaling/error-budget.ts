@@ -170,11 +170,16 @@ export function observe(state: ErrorBudgetState, config: ErrorBudgetConfig, obse
   }
 
   const hour = Math.floor((at - 1) / HOUR_MS);
-  const keepFrom = Math.floor((at - config.windowMs) / HOUR_MS);
-  const hours = state.hours.filter((h) => h[0] >= keepFrom);
-  const last = hours[hours.length - 1];
-  if (last && last[0] === hour) hours[hours.length - 1] = [hour, round(last[1] + minutes), round(last[2] + short)];
-  else hours.push([hour, round(minutes), round(short)]);
+  const last = state.hours[state.hours.length - 1];
+  let hours: [number, number, number][];
+  if (last && last[0] === hour) {
+    hours = state.hours.slice();
+    hours[hours.length - 1] = [hour, round(last[1] + minutes), round(last[2] + short)];
+  } else {
+    // A new hour: hours that left the window go.
+    const keepFrom = Math.floor((at - config.windowMs) / HOUR_MS);
+    hours = [...state.hours.filter((h) => h[0] >= keepFrom), [hour, round(minutes), round(short)]];
+  }
   return { ...state, lastAt: at, log: round(log), pattern, hours };
 }
 

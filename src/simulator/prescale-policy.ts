@@ -7,12 +7,18 @@
  *
  * Warm-up: until the feed has enough history for a model, Prescale has nothing to predict with and behaves
  * like the reactive HPA (mode "learning").
+ *
+ * Error budget: with `underProvisionedBudget` (and no `quantile`, the expert override) the error-budget
+ * controller (scaling/error-budget.ts) sees every tick what the service would: whether the live load of the
+ * metrics pipeline was above the capacity of the Ready replicas at the same moment, and sizes the planner
+ * through TickInput.budget.
  */
 import { nodePoolSchema, scheduleSchema, targetSchema, type NodePoolConfig, type TargetConfig } from '../config/schema.js';
 import type { TickInput, TickResult, TargetScalingState } from '../scaling/engine.js';
 import { ClusterAutoscalerModel } from './cluster-autoscaler.js';
 import type { ScalingPolicy, SimEnv } from './environment.js';
 import { ForecastFeed, type FeedView, type ForecastFeedOptions } from './forecast-feed.js';
+import { errorBudgetConfig, headroomFor, initialBudgetState, observe, type ErrorBudgetConfig, type ErrorBudgetConfigInput, type ErrorBudgetState } from '../scaling/error-budget.js';
 import { HpaController } from './hpa.js';
 import { hpaObservation } from './hpa-policy.js';
 import { planTick as enginePlanTick } from '../scaling/planner.js';
@@ -36,11 +42,30 @@ export interface PrescalePolicyOptions {
   quantile?: number;
   /** How often the planning loop runs, ms (default PLAN_EVERY_MS); the reactive loop runs on every tick. */
   planEveryMs?: number;
+  /** Share of minutes allowed short of capacity: the error-budget controller sizes the planner. Ignored when `quantile` is set. */
+  underProvisionedBudget?: number;
+  /** The controller's other settings (window, bounds, gains); default error-budget.ts's. */
+  budgetOptions?: Omit<ErrorBudgetConfigInput, 'budget'>;
+  /**
+   * Where forecasts come from; default a new ForecastFeed on the trace. A benchmark sweeping one trace passes
+   * one memoised source to every run (the forecasts do not depend on what the policy does).
+   */
+  forecasts?: ForecastSource;
+}
+
+/** A ForecastFeed or anything that answers the same way (e.g. a memo of one). */
+export interface ForecastSource {
+  at(now: number): Promise<FeedView>;
+  readonly trainings: number;
+  readonly trainingWallMs: number;
 }
 
 export class PrescalePolicy implements ScalingPolicy {
   readonly name = 'prescale';
-  readonly feed: ForecastFeed;
+  readonly feed: ForecastSource;
+  /** The error-budget controller's settings and state (null: sized at the fixed quantile). */
+  readonly budget: ErrorBudgetConfig | null;
+  budgetState: ErrorBudgetState | null = null;
   private readonly target: TargetConfig;
   private readonly nodePool: NodePoolConfig;
   private readonly hpa: HpaController;
@@ -76,6 +101,7 @@ export class PrescalePolicy implements ScalingPolicy {
       podRequests: spec.podRequests,
       ...(options.quantile !== undefined ? { quantile: options.quantile } : {}),
     });
+    this.budget = options.underProvisionedBudget !== undefined && options.quantile === undefined ? errorBudgetConfig({ ...options.budgetOptions, budget: options.underProvisionedBudget }) : null;
     this.nodePool = nodePoolSchema.parse({
       name: env.pool,
       allocatable: poolSpec.allocatable,
@@ -84,10 +110,7 @@ export class PrescalePolicy implements ScalingPolicy {
       minNodes: poolSpec.minNodes ?? 0,
       maxNodes: poolSpec.maxNodes ?? 10_000,
     });
-    const stepMs = env.trace.stepMs;
-    const horizonSteps = Math.ceil((s.nodeStartupMs + s.podStartupMs + 15 * 60_000) / stepMs) + 2;
-    // A step is known once its first sample is seen and the next forecast job (every FORECAST_EVERY_MS) ran.
-    this.feed = new ForecastFeed(env.trace, { horizonSteps, knownAfterMs: s.metricLagMs + FORECAST_EVERY_MS, ...options.feed });
+    this.feed = options.forecasts ?? new ForecastFeed(env.trace, forecastFeedOptions(env, options.feed));
     this.hpa = new HpaController({ minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetAverageValue: s.targetUtilization * s.capacityPerReplica });
     this.autoscaler = new ClusterAutoscalerModel(env.cluster, env.pool);
   }
@@ -106,6 +129,7 @@ export class PrescalePolicy implements ScalingPolicy {
     } else {
       const seen = this.env.observed(now);
       const w = cluster.inspectWorkload(ref);
+      const budget = this.budget ? this.observeBudget(now, seen) : null;
       const input: TickInput = {
         now,
         target: this.target,
@@ -121,6 +145,7 @@ export class PrescalePolicy implements ScalingPolicy {
         planIntervalMs: this.planEveryMs,
         nodeLeadMs: s.nodeStartupMs,
         recentPeakLoad: this.recentPeak(seen.time),
+        ...(budget ? { budget } : {}),
       };
       const result = this.planTick(input);
       this.state = result.state;
@@ -132,6 +157,19 @@ export class PrescalePolicy implements ScalingPolicy {
     if (desired !== current) cluster.setReplicas(ref, desired);
     this.autoscaler.scan(now, this.floorNodes);
     return mode;
+  }
+
+  /**
+   * Feeds the controller the tick the metrics pipeline shows (live load against the Ready replicas of the same
+   * moment, one tick of minutes) and returns its sizing for now.
+   */
+  private observeBudget(now: number, seen: { time: number; demand: number; readyReplicas: number }) {
+    const config = this.budget!;
+    const minutes = this.env.settings.tickMs / 60_000;
+    this.budgetState ??= initialBudgetState(config, seen.time - 1);
+    const short = seen.demand > seen.readyReplicas * this.env.settings.capacityPerReplica;
+    this.budgetState = observe(this.budgetState, config, { at: seen.time, minutes, shortMinutes: short ? minutes : 0 });
+    return headroomFor(this.budgetState, config, { at: now });
   }
 
   /** Highest demand the metrics showed over the last 7 days up to `t` (caps an exploding forecast). */
@@ -162,4 +200,12 @@ export class PrescalePolicy implements ScalingPolicy {
     this.nodeState = plan.state;
     return plan.desiredNodes;
   }
+}
+
+/** The feed settings the policy uses for a replay of `env` (also for a benchmark's shared, memoised feed). */
+export function forecastFeedOptions(env: Pick<SimEnv, 'settings' | 'trace'>, overrides: Partial<ForecastFeedOptions> = {}): ForecastFeedOptions {
+  const s = env.settings;
+  const horizonSteps = Math.ceil((s.nodeStartupMs + s.podStartupMs + 15 * 60_000) / env.trace.stepMs) + 2;
+  // A step is known once its first sample is seen and the next forecast job (every FORECAST_EVERY_MS) ran.
+  return { horizonSteps, knownAfterMs: s.metricLagMs + FORECAST_EVERY_MS, ...overrides };
 }

@@ -13,7 +13,8 @@ import type { WorkloadRef } from '../cluster/cluster.js';
 import type { ObservedSample, ScalingPolicy, SimEnv, SimulationSettings } from './environment.js';
 import { HpaPolicy } from './hpa-policy.js';
 import { OraclePolicy } from './oracle.js';
-import { PrescalePolicy, type PlanTick } from './prescale-policy.js';
+import { PrescalePolicy, type ForecastSource, type PlanTick } from './prescale-policy.js';
+import { budgetReport, type ErrorBudgetConfigInput } from '../scaling/error-budget.js';
 import type { ForecastFeedOptions } from './forecast-feed.js';
 import { demandAt, type DemandTrace } from './trace.js';
 
@@ -61,6 +62,15 @@ export interface SimulationOptions {
   quantile?: number;
   /** For the prescale policy: how often its planning loop runs, ms (default PLAN_EVERY_MS). */
   planEveryMs?: number;
+  /**
+   * For the prescale policy: the error budget (share of minutes allowed short of capacity) its controller
+   * spends; ignored when `quantile` is set (the expert override).
+   */
+  underProvisionedBudget?: number;
+  /** For the prescale policy: the error-budget controller's other settings. */
+  budgetOptions?: Omit<ErrorBudgetConfigInput, 'budget'>;
+  /** For the prescale policy: a shared forecast source (see PrescalePolicyOptions.forecasts). */
+  forecasts?: ForecastSource;
   feed?: Partial<ForecastFeedOptions>;
   /** Called every simulated day with the fraction done. */
   onProgress?: (fraction: number) => void;
@@ -155,6 +165,9 @@ export async function simulate(policyName: PolicyName, options: SimulationOption
       ...(options.feed ? { feed: options.feed } : {}),
       ...(options.quantile !== undefined ? { quantile: options.quantile } : {}),
       ...(options.planEveryMs !== undefined ? { planEveryMs: options.planEveryMs } : {}),
+      ...(options.underProvisionedBudget !== undefined ? { underProvisionedBudget: options.underProvisionedBudget } : {}),
+      ...(options.budgetOptions ? { budgetOptions: options.budgetOptions } : {}),
+      ...(options.forecasts ? { forecasts: options.forecasts } : {}),
     });
     policy = prescale;
   }
@@ -198,6 +211,15 @@ export async function simulate(policyName: PolicyName, options: SimulationOption
   }
   if (prescale) {
     notes.push(`model trainings: ${prescale.feed.trainings} (${(prescale.feed.trainingWallMs / 1000).toFixed(1)} s wall)`);
+    if (prescale.budget && prescale.budgetState) {
+      const r = budgetReport(prescale.budgetState, prescale.budget, endMs);
+      notes.push(`error budget ${fmtShare(r.budget)} of minutes: last ${Math.round(r.windowMs / 86_400_000)} d spent ${fmtShare(r.spentShare)} (${r.spentMinutes.toFixed(1)} of ${r.allowedMinutes.toFixed(1)} min), multiplier x${r.multiplier.toFixed(2)}`);
+    }
   }
   return { policy: policyName, rows, notes };
+}
+
+/** A share of minutes as a percentage with enough digits for small budgets (0.0001 -> 0.01%). */
+function fmtShare(share: number): string {
+  return `${Number((share * 100).toPrecision(2))}%`;
 }
