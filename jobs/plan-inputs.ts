@@ -11,6 +11,7 @@ import type { PrescaleConfig, TargetConfig } from '../src/config/schema.js';
 import { targetId } from '../src/config/targets.js';
 import type { ForecastPoint } from '../src/metrics/metrics-store.js';
 import { forecastPointsBetween } from '../src/state/last-known.js';
+import { planForecastBetween } from '../src/state/plan-forecast.js';
 import type { JobDeps } from './deps.js';
 
 /** A forecast issued longer ago than this is not used (at least an hour, else three forecast periods). */
@@ -31,15 +32,25 @@ export interface ForecastRead {
   notes: string[];
 }
 
+/** The kept window's points for [from, to), or null when it does not cover them or Redis does not answer (then the store is asked). */
+async function keptWindow(deps: Pick<JobDeps, 'lastKnown'>, target: string, from: number, to: number): Promise<ForecastPoint[] | null> {
+  try {
+    return planForecastBetween((await deps.lastKnown?.getPlanForecast(target)) ?? null, from, to);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Forecast points for [from, to) as of `at`: from the store, else from the last forecast kept in Redis; points
+ * Forecast points for [from, to) as of `at`: from the window kept in Redis when it covers them, else from the store, else from the last forecast kept in Redis; points
  * of a forecast issued more than the max age before `at` are dropped.
  */
 export async function readPlanForecast(deps: Pick<JobDeps, 'store' | 'lastKnown' | 'config'>, target: string, from: number, to: number, at: number): Promise<ForecastRead> {
   const notes: string[] = [];
   let points: ForecastPoint[];
   try {
-    points = await deps.store.readForecast(target, from, to);
+    // The window the forecast job keeps in Redis answers most ticks (src/state/plan-forecast.ts); the store the rest.
+    points = (await keptWindow(deps, target, from, to)) ?? (await deps.store.readForecast(target, from, to));
   } catch (error) {
     const kept = await deps.lastKnown?.getForecast(target);
     points = kept ? forecastPointsBetween(kept, from, to) : [];

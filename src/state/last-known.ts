@@ -6,6 +6,8 @@
  * - `<prefix>:last-live`: per target id, {time, value} of the newest load sample the collect job wrote
  *   (kept only if newer than the stored one, so a late or replayed collect never moves it back);
  * - `<prefix>:last-forecast`: per target id, the newest StoredForecast the forecast job wrote.
+ * - `<prefix>:plan-forecast`: per target id, the near-future window the plan job reads every tick instead of
+ *   InfluxDB (src/state/plan-forecast.ts).
  *
  * Left out: history (one value per target), and loads written into InfluxDB by something other than the
  * collect job (Telegraf, remote write): those are unknown while InfluxDB is away, and the planner then
@@ -16,6 +18,7 @@ import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { TargetConfig } from '../config/schema.js';
 import { targetId } from '../config/targets.js';
 import type { ForecastPoint, MetricPoint, StoredForecast } from '../metrics/metrics-store.js';
+import { mergePlanForecast, type PlanForecastWindow } from './plan-forecast.js';
 
 export interface LiveSample {
   /** Epoch ms of the sample. */
@@ -28,8 +31,11 @@ export interface LastKnownStore {
   recordLoads(targets: readonly TargetConfig[], points: readonly MetricPoint[]): Promise<void>;
   /** The remembered load sample of a target taken in [at - lookbackMs, at], or null. */
   latestLoad(target: string, at: number, lookbackMs: number): Promise<LiveSample | null>;
+  /** Keeps the forecast, and merges it into the target's plan window (plan-forecast.ts). */
   putForecast(forecast: StoredForecast): Promise<void>;
   getForecast(target: string): Promise<StoredForecast | null>;
+  /** What the plan job reads every tick instead of asking the metrics store (plan-forecast.ts). */
+  getPlanForecast(target: string): Promise<PlanForecastWindow | null>;
 }
 
 /** Whether a point carries this target's load (same measurement, every configured tag equal). */
@@ -87,6 +93,7 @@ export function createRedisLastKnownStore(redis: RedisClient, prefix = 'prescale
   const tagged = clusterSafePrefix(redis, prefix);
   const liveKey = `${tagged}:last-live`;
   const forecastKey = `${tagged}:last-forecast`;
+  const planKey = `${tagged}:plan-forecast`;
   return {
     async recordLoads(targets, points) {
       const newest = newestLoads(targets, points);
@@ -102,11 +109,18 @@ export function createRedisLastKnownStore(redis: RedisClient, prefix = 'prescale
       return sample.time <= at && sample.time >= at - lookbackMs ? sample : null;
     },
     async putForecast(forecast) {
-      await redis.hset(forecastKey, forecast.target, JSON.stringify(forecast));
+      // Read, merge, write: only the target's own forecast jobs write its window, one at a time but for overlaps.
+      const raw = await redis.hget(planKey, forecast.target);
+      const window = mergePlanForecast(raw ? (JSON.parse(raw) as PlanForecastWindow) : null, forecast);
+      await redis.multi().hset(forecastKey, forecast.target, JSON.stringify(forecast)).hset(planKey, forecast.target, JSON.stringify(window)).exec();
     },
     async getForecast(target) {
       const raw = await redis.hget(forecastKey, target);
       return raw ? (JSON.parse(raw) as StoredForecast) : null;
+    },
+    async getPlanForecast(target) {
+      const raw = await redis.hget(planKey, target);
+      return raw ? (JSON.parse(raw) as PlanForecastWindow) : null;
     },
   };
 }
@@ -115,6 +129,7 @@ export function createRedisLastKnownStore(redis: RedisClient, prefix = 'prescale
 export function createMemoryLastKnownStore(): LastKnownStore {
   const live = new Map<string, string>();
   const forecasts = new Map<string, string>();
+  const windows = new Map<string, string>();
   return {
     async recordLoads(targets, points) {
       for (const [id, sample] of newestLoads(targets, points)) {
@@ -130,10 +145,16 @@ export function createMemoryLastKnownStore(): LastKnownStore {
     },
     async putForecast(forecast) {
       forecasts.set(forecast.target, JSON.stringify(forecast));
+      const raw = windows.get(forecast.target);
+      windows.set(forecast.target, JSON.stringify(mergePlanForecast(raw ? (JSON.parse(raw) as PlanForecastWindow) : null, forecast)));
     },
     async getForecast(target) {
       const raw = forecasts.get(target);
       return raw ? (JSON.parse(raw) as StoredForecast) : null;
+    },
+    async getPlanForecast(target) {
+      const raw = windows.get(target);
+      return raw ? (JSON.parse(raw) as PlanForecastWindow) : null;
     },
   };
 }
