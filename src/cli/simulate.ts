@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_UNDER_PROVISIONED_BUDGET, MAX_UNDER_PROVISIONED_BUDGET } from '../config/schema.js';
 import { formatDuration, parseDurationMs } from '../core/duration.js';
 import { POLICY_NAMES, simulate, type PolicyName, type SimulationResult } from '../simulator/replay.js';
 import { CSV_HEADER, formatSummaryTable, rowToCsv, summarize, type PolicySummary } from '../simulator/summary.js';
@@ -22,8 +23,13 @@ export interface SimulateCommandOptions {
   podStartup: string;
   nodeStartup: string;
   policy: string;
-  /** Forecast quantile the prescale policy sizes each step for, percent (default: the config default, 98). */
+  /** Forecast quantile the prescale policy sizes each step for, percent: the expert override of the error budget. */
   quantile?: string;
+  /**
+   * Error budget the prescale policy's controller spends: share of minutes allowed short of capacity (default the
+   * config default, DEFAULT_UNDER_PROVISIONED_BUDGET). With --quantile it is an error: one knob or the other.
+   */
+  budget?: string;
   out: string;
   progress?: boolean;
 }
@@ -57,6 +63,16 @@ export async function runSimulateCommand(
   if (targetUtilization > 1) throw new InputError(`expected a fraction in (0, 1], got "${opts.targetUtilization}"`, '--target-utilization');
   const podStartupMs = duration(opts.podStartup, '--pod-startup');
   const nodeStartupMs = duration(opts.nodeStartup, '--node-startup');
+  if (opts.quantile !== undefined && opts.budget !== undefined) {
+    throw new InputError('give --budget or --quantile, not both (--quantile is the expert override that turns the error budget off)', '--budget');
+  }
+  let budget: number | undefined;
+  if (opts.budget !== undefined) {
+    budget = Number(opts.budget);
+    if (opts.budget.trim() === '' || !Number.isFinite(budget) || budget <= 0 || budget > MAX_UNDER_PROVISIONED_BUDGET) {
+      throw new InputError(`expected a share of minutes above 0 and up to ${MAX_UNDER_PROVISIONED_BUDGET}, e.g. 0.001 (= 0.1%), got "${opts.budget}"`, '--budget');
+    }
+  }
   let quantile: number | undefined;
   if (opts.quantile !== undefined) {
     quantile = Number(opts.quantile);
@@ -69,6 +85,8 @@ export async function runSimulateCommand(
     throw new InputError(`unknown policy "${opts.policy}"; choose from ${[...POLICY_NAMES, 'all'].join(', ')}`, '--policy');
   }
   const trace = loadTrace(opts.series);
+  // As the service sizes by default: the error budget, unless the quantile overrides it.
+  const underProvisionedBudget = quantile === undefined ? (budget ?? DEFAULT_UNDER_PROVISIONED_BUDGET) : undefined;
 
   const results: SimulationResult[] = [];
   for (const [i, policy] of policies.entries()) {
@@ -81,6 +99,7 @@ export async function runSimulateCommand(
         podStartupMs,
         nodeStartupMs,
         ...(quantile !== undefined ? { quantile } : {}),
+        ...(underProvisionedBudget !== undefined ? { underProvisionedBudget } : {}),
         onProgress: (f) => onProgress?.((i + f) / policies.length, policy),
       }),
     );
@@ -105,6 +124,13 @@ export async function runSimulateCommand(
     `${opts.series}: ${first ? new Date(first.timestamp).toISOString() : '-'} .. ${last ? new Date(last.timestamp).toISOString() : '-'} ` +
       `(${summaries[0]!.minutes} minutes), capacity per replica ${capacityPerReplica}, target utilisation ${targetUtilization}, ` +
       `pod start-up ${formatDuration(podStartupMs)}, node start-up ${formatDuration(nodeStartupMs)}`,
+    ...(policies.includes('prescale')
+      ? [
+          quantile !== undefined
+            ? `sizing: the prescale policy sizes at the forecast P${quantile} (--quantile: the error budget is off)`
+            : `sizing: the prescale policy spends an error budget of ${Number((underProvisionedBudget! * 100).toPrecision(3))}% of minutes short of capacity${budget === undefined ? ' (the default; --budget sets it)' : ''}`,
+        ]
+      : []),
     '',
     formatSummaryTable(summaries),
     '',
@@ -128,7 +154,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--pod-startup <duration>', 'pod scheduled -> Ready', '90s')
     .option('--node-startup <duration>', 'node asked for -> Ready', '210s')
     .addOption(new Option('--policy <policy>', 'policy to replay').choices([...POLICY_NAMES, 'all']).default('all'))
-    .option('--quantile <p>', 'forecast quantile (percent, 50-99) the prescale policy sizes each step for; default 98')
+    .option('--budget <share>', `error budget of the prescale policy: share of minutes allowed short of capacity, e.g. 0.001 = 0.1% (default ${DEFAULT_UNDER_PROVISIONED_BUDGET})`)
+    .option('--quantile <p>', 'expert override: forecast quantile (percent, 50-99) the prescale policy sizes each step for, with the error budget off; not with --budget')
     .requiredOption('--out <file>', 'CSV to write: timestamp,policy,demand,desired_replicas,ready_replicas,capacity,nodes,mode')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: SimulateCommandOptions) => {

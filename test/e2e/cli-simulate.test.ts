@@ -64,5 +64,27 @@ describe('prescale simulate (CLI)', () => {
     expect(badQuantile).toMatchObject({ code: 2 });
     expect((badQuantile as { stderr: string }).stderr).toMatch(/--quantile: expected a percentile from 50 to 99/);
     expect(existsSync(out)).toBe(false);
+    for (const bad of ['0', 'abc']) {
+      const badBudget = await cli(['simulate', '--series', series, '--capacity-per-replica', '20', '--budget', bad, '--out', out]).catch((e: { code: number; stderr: string }) => e);
+      expect(badBudget).toMatchObject({ code: 2 });
+      expect((badBudget as { stderr: string }).stderr).toMatch(/--budget: expected a share of minutes above 0 and up to 0\.2/);
+    }
+    const both = await cli(['simulate', '--series', series, '--capacity-per-replica', '20', '--budget', '0.001', '--quantile', '90', '--out', out]).catch((e: { code: number; stderr: string }) => e);
+    expect(both).toMatchObject({ code: 2 });
+    expect((both as { stderr: string }).stderr).toMatch(/--budget: give --budget or --quantile, not both/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--budget sets the error budget the prescale policy spends (and reports it); --quantile turns it off', async () => {
+    const out = join(dir, 'budget.csv');
+    const args = ['simulate', '--series', series, '--capacity-per-replica', '40', '--policy', 'prescale', '--out', out, '--no-progress'];
+    const tight = (await cli([...args, '--budget', '0.0005'])).stdout;
+    expect(tight).toContain('sizing: the prescale policy spends an error budget of 0.05% of minutes short of capacity\n');
+    expect(tight).toMatch(/prescale: error budget 0\.05% of minutes: .* spent [\d.]+%/);
+    const byDefault = (await cli(args)).stdout;
+    expect(byDefault).toContain('an error budget of 0.1% of minutes short of capacity (the default; --budget sets it)');
+    const quantile = (await cli([...args, '--quantile', '90'])).stdout;
+    expect(quantile).toContain('sizing: the prescale policy sizes at the forecast P90 (--quantile: the error budget is off)');
+    expect(quantile).not.toMatch(/prescale: error budget/);
   });
 });
