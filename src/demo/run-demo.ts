@@ -32,6 +32,8 @@ import { packPods } from '../scaling/node-pool.js';
 import { summarize, type PolicySummary } from '../simulator/summary.js';
 import type { SimulationRow } from '../simulator/replay.js';
 import { loadTrace } from '../simulator/trace.js';
+import { budgetStatus, type BudgetStatus } from '../scaling/budget-observation.js';
+import { formatDuration } from '../core/duration.js';
 
 const DAY_MS = 86_400_000;
 
@@ -67,6 +69,8 @@ export interface DemoSummary {
   jobs: number;
   seconds: number;
   decisions: Record<string, number>;
+  /** The error budget as the replay left it (budget, window, spent, left, multiplier), or the quantile that overrides it. */
+  budget: BudgetStatus;
 }
 
 /** Scaling state, models info and calendar of an earlier demo run would leak into this one: start empty. */
@@ -272,6 +276,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       jobs,
       seconds: (Date.now() - started) / 1000,
       decisions: byMode,
+      budget: budgetStatus(target, await runtime.state.getBudgetState(id), replayEnd),
     };
     await options.afterReplay?.(summary, dashboardUrl);
     return summary;
@@ -295,6 +300,17 @@ function printSummary(summary: DemoSummary): void {
   console.log(row('prescale', summary.prescale));
   console.log(row('reactive only (HPA)', summary.reactiveOnly));
   console.log(`decisions by mode: ${Object.entries(summary.decisions).map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  console.log(budgetLine(summary.budget));
+}
+
+/** "error budget 0.1% of minutes over 1w: spent 0.83% of the 180 minutes observed (1.5 min short of capacity), left -0.73%; sizing x1.06 on P98". */
+export function budgetLine(b: BudgetStatus): string {
+  if (b.control === 'quantile') return `sizing: forecast P${b.quantile} (targets[].quantile overrides the error budget)`;
+  const share = (x: number) => `${Number((x * 100).toPrecision(2))}%`;
+  return (
+    `error budget ${share(b.budget)} of minutes over ${formatDuration(b.windowMs)}: spent ${share(b.spent)} of the ${Math.round(b.observedMinutes)} minutes observed ` +
+    `(${Number(b.spentMinutes.toFixed(2))} min short of capacity), left ${share(b.left)}; sizing x${b.multiplier.toFixed(2)} on P${b.quantile}`
+  );
 }
 
 function printDashboardHints(url: string, target: string | null): void {
