@@ -2,12 +2,15 @@
  * `npm run bench:forecast [-- --lstm] [-- --traces taxi,nasa] [-- --models auto,snaive]`
  *
  * Runs the logic of `prescale backtest` over every trace in data/traces at 1h and 1d and prints a table
- * next to EVALUATION.md's best statsmodels MASE, with pass/fail per target:
- *   MASE <= 0.95 x the best statsmodels model, never worse than (statsmodels') seasonal naive,
- *   coverage 0.75-0.85 (80%) and 0.92-0.97 (95%).
+ * next to the best reference model of data/traces/EVALUATION.md (every model of its tables: statsmodels
+ * Holt-Winters and ETS, MSTL with ETS, Theta, seasonal naive), with pass/fail per target (issue 10):
+ *   MASE <= 0.90 x the best reference, never worse than seasonal naive;
+ *   coverage 0.75-0.85 (80%) and 0.92-0.97 (95%) on every one-hour pair.
+ * The repository's copy of EVALUATION.md is what it reads (CI runs on a clean clone without ../shared); when
+ * ../shared/data/EVALUATION.md exists and differs, it says so: copy it over.
  * Takes minutes (several fits per trace and model); run it once, not in a loop.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsvTrace } from '../src/core/csv-trace.js';
 import { REPO_ROOT } from '../src/core/paths.js';
@@ -16,7 +19,7 @@ import { forecasterKinds } from '../src/forecasting/forecasters.js';
 import { backtestModels } from '../src/cli/backtest.js';
 
 const TRACES_DIR = join(REPO_ROOT, 'data', 'traces');
-const TARGET_RATIO = 0.95;
+const TARGET_RATIO = 0.9;
 const COVERAGE = { 80: [0.75, 0.85], 95: [0.92, 0.97] } as const;
 
 interface Reference {
@@ -25,19 +28,16 @@ interface Reference {
   snaive: number;
 }
 
-/** Best statsmodels MASE per "series|1h" from the accuracy table of EVALUATION.md. */
+/** Best reference MASE per "series|1h" over every accuracy table of EVALUATION.md (the repository's copy). */
 function readReference(): Map<string, Reference> {
-  const path = [join(TRACES_DIR, 'EVALUATION.md'), join(REPO_ROOT, '..', 'shared', 'data', 'EVALUATION.md')].find((p) => {
-    try {
-      readFileSync(p);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const path = join(TRACES_DIR, 'EVALUATION.md');
+  const text = readFileSync(path, 'utf8');
+  const shared = join(REPO_ROOT, '..', 'shared', 'data', 'EVALUATION.md');
+  if (existsSync(shared) && readFileSync(shared, 'utf8') !== text) {
+    console.error(`note: ${shared} differs from ${path}; the bench reads the repository's copy (copy the shared one over to update it)`);
+  }
   const refs = new Map<string, Reference>();
-  if (!path) return refs;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     // | series | model | h | origins | MASE | sMAPE % | cov80 | cov95 | fit s |
     if (cells.length < 10 || !/^(1h|1d) \(/.test(cells[3] ?? '')) continue;
@@ -49,6 +49,7 @@ function readReference(): Map<string, Reference> {
     if (model === 'snaive') ref.snaive = value;
     refs.set(key, ref);
   }
+  if (refs.size === 0) throw new Error(`no reference rows found in ${path}`);
   return refs;
 }
 
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     .filter((f) => !args.traces || args.traces.some((t) => f.includes(t)))
     .sort();
   console.log(`models: ${args.models.join(', ')}; traces: ${files.length}; horizons: ${args.horizons.join(', ')}\n`);
-  const header = ['series', 'h', 'model', 'fitted', 'MASE', 'best sm', '0.95x', 'snaive sm', 'sMAPE', 'cov80', 'cov95', 'fit s', 'MASE ok', 'cov ok'];
+  const header = ['series', 'h', 'model', 'fitted', 'MASE', 'best reference', 'ratio', '0.90x', 'snaive ref', 'sMAPE', 'cov80', 'cov95', 'fit s', 'MASE ok', 'cov ok'];
   const rows: string[][] = [];
   let failures = 0;
   for (const file of files) {
@@ -91,18 +92,21 @@ async function main(): Promise<void> {
       for (const { model, result } of results) {
         const s = result.scores;
         const maseOk = ref ? s.mase <= TARGET_RATIO * ref.best && s.mase <= ref.snaive : undefined;
-        const covOk =
+        const covInRange =
           s.coverage80 !== undefined && s.coverage95 !== undefined
             ? s.coverage80 >= COVERAGE[80][0] && s.coverage80 <= COVERAGE[80][1] && s.coverage95 >= COVERAGE[95][0] && s.coverage95 <= COVERAGE[95][1]
             : false;
-        if (model === 'auto' && (maseOk === false || !covOk)) failures++;
+        // The coverage target is set on the one-hour pairs (one-day pairs have 2-7 origins).
+        const covOk = h === '1h' ? covInRange : undefined;
+        if (model === 'auto' && (maseOk === false || covOk === false)) failures++;
         rows.push([
           name,
           h,
           model,
           result.description,
           f3(s.mase),
-          ref ? `${f3(ref.best)} ${ref.bestModel}` : 'n/a',
+          ref ? `${ref.bestModel} ${f3(ref.best)}` : 'n/a',
+          ref ? f3(s.mase / ref.best) : 'n/a',
           ref ? f3(TARGET_RATIO * ref.best) : 'n/a',
           ref ? f3(ref.snaive) : 'n/a',
           f2(s.smape),
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
           f2(s.coverage95),
           result.fitSeconds.toFixed(2),
           maseOk === undefined ? 'n/a' : maseOk ? 'pass' : 'FAIL',
-          covOk ? 'pass' : 'FAIL',
+          covOk === undefined ? (covInRange ? 'in range' : '-') : covOk ? 'pass' : 'FAIL',
         ]);
         console.error(`${name} ${h} ${model}: MASE ${f3(s.mase)} cov ${f2(s.coverage80)}/${f2(s.coverage95)} fit ${result.fitSeconds.toFixed(1)}s`);
       }

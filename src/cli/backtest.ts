@@ -13,7 +13,7 @@ import { forecasterKinds } from '../forecasting/forecasters.js';
  * with one candidate and no baseline gate, so its intervals are calibrated the same way.
  */
 
-export const MODEL_CHOICES = ['auto', 'hw', 'lstm', 'snaive'] as const;
+export const MODEL_CHOICES = ['auto', 'hw', 'lstm', 'mstl', 'snaive', 'theta'] as const;
 export const FORECAST_HEADER = 'origin,timestamp,yhat,lo80,hi80,lo95,hi95';
 
 export interface ModelBacktest {

@@ -157,7 +157,7 @@ export const targetSchema = z
       .strict()
       .optional(),
     /** Forecaster choice: auto = champion by backtest. */
-    model: z.enum(['auto', 'hw', 'lstm', 'snaive']).default('auto'),
+    model: z.enum(['auto', 'hw', 'lstm', 'mstl', 'snaive', 'theta']).default('auto'),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -15,6 +15,8 @@ if (!forecasterKinds().includes(SNAIVE_KIND)) {
   registerForecaster(SNAIVE_KIND, () => seasonalNaiveForecaster);
   registerForecaster('hw', async () => (await import('./holt-winters.js')).holtWintersForecaster);
   registerForecaster('lstm', async () => (await import('./lstm.js')).lstmForecaster);
+  registerForecaster('mstl', async () => (await import('./mstl.js')).mstlForecaster);
+  registerForecaster('theta', async () => (await import('./theta.js')).thetaForecaster);
 }
 
 /**
