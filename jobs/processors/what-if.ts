@@ -7,6 +7,7 @@ import type { JobDeps } from '../deps.js';
 import { readHistory } from '../history.js';
 import { leadTimeLookup } from '../lead-times.js';
 import type { JobPayload } from '../queues.js';
+import { budgetControlled } from '../../src/scaling/budget-observation.js';
 
 /** Wall-time budget of one what-if run, ms: a replay that takes longer is stopped and the run fails. */
 export const WHAT_IF_BUDGET_MS = 5 * 60_000;
@@ -50,6 +51,7 @@ export function whatIfProcessor(deps: JobDeps) {
       minReplicas: target.minReplicas,
       maxReplicas: target.maxReplicas,
       quantile: target.quantile,
+      ...(budgetControlled(target) ? { underProvisionedBudget: target.underProvisionedBudget } : {}),
       podStartupMs: podLead.ms,
       nodeStartupMs: nodeLead?.ms ?? DEFAULT_NODE_STARTUP_MS,
       planEveryMs: deps.config.schedule.plan,

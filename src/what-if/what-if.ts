@@ -24,8 +24,13 @@ export interface WhatIfSettings {
   targetUtilization: number;
   minReplicas: number;
   maxReplicas: number;
-  /** Planning quantile, percent. */
+  /** Planning quantile, percent (with an error budget, the base its multiplier applies to). */
   quantile: number;
+  /**
+   * The target's error budget (targets[].underProvisionedBudget) the prescale policy's controller spends, as the
+   * service does; absent where targets[].quantile overrides it (sized at the fixed quantile).
+   */
+  underProvisionedBudget?: number;
   /** Pod created -> Ready, ms (the measured lead when there is one). */
   podStartupMs: number;
   /** Node asked for -> Ready, ms. */
@@ -91,7 +96,8 @@ export function whatIfSimulationOptions(trace: DemandTrace, input: Pick<WhatIfIn
     targetUtilization: s.targetUtilization,
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
-    quantile: s.quantile,
+    // The replay sizes as the service does: by the error budget, or at the quantile that overrides it.
+    ...(s.underProvisionedBudget !== undefined ? { underProvisionedBudget: s.underProvisionedBudget } : { quantile: s.quantile }),
     podStartupMs: s.podStartupMs,
     nodeStartupMs: s.nodeStartupMs,
     planEveryMs: s.planEveryMs,

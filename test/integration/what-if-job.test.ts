@@ -192,7 +192,7 @@ describe('what-if runs (real trace, real BullMQ worker and Redis)', () => {
           targetUtilization: 0.8,
           minReplicas: 1,
           maxReplicas: 200,
-          quantile: 98,
+          underProvisionedBudget: 0.001, // the target sets no quantile: its default error budget sizes, as in the service
           podStartupMs: 90_000,
           nodeStartupMs: 210_000,
           planEveryMs: 15_000,

@@ -44,6 +44,7 @@ export const whatIfResultSchema = registry.register(
         minReplicas: z.number().int(),
         maxReplicas: z.number().int(),
         quantile: z.number(),
+        underProvisionedBudget: z.number().optional().openapi({ description: "The target's error budget the prescale policy spent; absent where targets[].quantile overrides it." }),
         podStartupMs: z.number(),
         nodeStartupMs: z.number(),
         planEveryMs: z.number(),
