@@ -15,8 +15,8 @@ import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../src/core/paths.js';
 
 const CARDS_DIR = join(REPO_ROOT, 'models', 'cards');
-/** The reference of issue 10 (with MSTL-ETS and Theta) when the shared folder is there, else the bundled copy. */
-const REFERENCES = [join(REPO_ROOT, '..', 'shared', 'data', 'EVALUATION.md'), join(REPO_ROOT, 'data', 'traces', 'EVALUATION.md')];
+/** The repository's copy of the reference (what bench:forecast reads; it has MSTL-ETS and Theta), else the shared one. */
+const REFERENCES = [join(REPO_ROOT, 'data', 'traces', 'EVALUATION.md'), join(REPO_ROOT, '..', 'shared', 'data', 'EVALUATION.md')];
 const SECTION = /<!-- measured:begin models=([\w,-]+) -->\n[\s\S]*?<!-- measured:end -->/;
 
 /** One row of the bench table, by header name. */

@@ -81,7 +81,7 @@ describe('mstl forecaster on real traces', () => {
     expect(m.scores.mase).toBeLessThan(0.95 * naive.scores.mase);
   });
 
-  it('under an hour of new points: the seasons continue and only the ETS state moves; the artefact reloads to the same forecast', async () => {
+  it('under a day of new points: the seasons continue and only the ETS state moves; the artefact reloads to the same forecast', async () => {
     const train = { ...azure, values: azure.values.slice(0, 6912) };
     const model = await mstlForecaster.fit(train);
     const three = azure.values.slice(6912, 6915);
