@@ -37,8 +37,14 @@ function lookAheadMase(y: number[], points: number[], k: number, scale: number):
     let s = 0;
     let n = 0;
     for (let d = 1; d <= k; d++) {
-      if (t - d >= 0) (s += y[t - d]!), n++;
-      if (t + d < y.length) (s += y[t + d]!), n++;
+      if (t - d >= 0) {
+        s += y[t - d]!;
+        n++;
+      }
+      if (t + d < y.length) {
+        s += y[t + d]!;
+        n++;
+      }
     }
     sum += Math.abs(y[t]! - s / n);
   }
