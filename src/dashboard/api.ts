@@ -10,6 +10,7 @@ import type { AccuracyResponse } from '../api/routes/accuracy.js';
 import type { LiveAccuracyWindow } from '../accuracy/live-accuracy.js';
 import type { GridSeries, ScalingDecision } from '../metrics/metrics-store.js';
 import type { WhatIfStatus } from '../what-if/what-if-service.js';
+import type { BudgetStatus } from '../scaling/budget-observation.js';
 import type { ModelInfo } from '../state/state-store.js';
 
 export type { ForecastColumns, GridSeries, ModelInfo, ScalingDecision, Span };
@@ -67,7 +68,7 @@ export interface Overview {
 export interface Status {
   now: number;
   time: string;
-  targets: { id: string; mode: string; model: ModelInfo | null; workload: { desiredReplicas: number; readyReplicas: number }; lastDecision: ScalingDecision | null }[];
+  targets: { id: string; mode: string; model: ModelInfo | null; workload: { desiredReplicas: number; readyReplicas: number }; lastDecision: ScalingDecision | null; budget?: BudgetStatus }[];
   replay?: { fraction: number; from: number; to: number };
 }
 

@@ -2,10 +2,18 @@
 /**
  * The model panel: champion, version, training time, the backtest MASE of every candidate against seasonal
  * naive (from /api/status), and live accuracy from the accuracy route when it exists (a placeholder until then).
- * Also the mode badge ("learning 3 of 7 days", predictive, reactive, forecast-only).
+ * Also the mode badge ("learning 3 of 7 days", predictive, reactive, forecast-only) and the error budget line.
  */
 import type { Accuracy, Answer, LiveAccuracyWindow, ModelInfo } from './api.js';
-import { fill, fmt, h, iso } from './dom.js';
+import type { BudgetStatus } from '../scaling/budget-observation.js';
+import { duration, fill, fmt, h, iso } from './dom.js';
+
+/** The sizing knob in one line: "error budget 0.1% / 7d: spent 0.02%, left 0.08%, x1.05 on P98", or the quantile that overrides it. */
+export function budgetText(b: BudgetStatus): string {
+  if (b.control === 'quantile') return `sized at P${b.quantile} (quantile override, no error budget)`;
+  const share = (x: number) => `${Number((x * 100).toPrecision(2))}%`;
+  return `error budget ${share(b.budget)} / ${duration(b.windowMs)}: spent ${share(b.spent)}, left ${share(b.left)}, x${b.multiplier.toFixed(2)} on P${b.quantile}`;
+}
 
 export function modeBadge(mode: string, model: Pick<ModelInfo, 'historyDays' | 'requiredHistoryDays'> | null): HTMLElement {
   const text = mode === 'learning' && model ? `learning ${fmt(Math.min(model.historyDays, model.requiredHistoryDays), 1)} of ${model.requiredHistoryDays} days` : mode;

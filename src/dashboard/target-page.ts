@@ -10,7 +10,7 @@ import { calendarPanel } from './calendar-panel.js';
 import { capacityChart, loadChart, nodesChart, whatIfChart } from './charts.js';
 import { decisionDetail, decisionsPanel } from './decisions-panel.js';
 import { duration, fill, fmt, h, iso } from './dom.js';
-import { modeBadge, modelPanel } from './model-panel.js';
+import { budgetText, modeBadge, modelPanel } from './model-panel.js';
 
 export interface TargetPage {
   element: HTMLElement;
@@ -152,7 +152,8 @@ export function targetPage(target: string, rangeMs: number): TargetPage {
     last = data.body;
     const info = status.ok ? (status.body.targets.find((t) => t.id === target)?.model ?? null) : null;
     fill(badge, modeBadge(data.body.mode, info));
-    fill(meta, `${iso(from)} .. ${iso(to)} · step ${duration(data.body.stepMs)} · pod lead ${duration(data.body.leadMs)} · ${data.body.capacityPerReplica} load per replica · actuation ${data.body.actuation}${status.ok && status.body.replay ? ` · replay ${Math.round(status.body.replay.fraction * 100)}%` : ''}`);
+    const budget = status.ok ? status.body.targets.find((t) => t.id === target)?.budget : undefined;
+    fill(meta, `${iso(from)} .. ${iso(to)} · step ${duration(data.body.stepMs)} · pod lead ${duration(data.body.leadMs)} · ${data.body.capacityPerReplica} load per replica · actuation ${data.body.actuation}${budget ? ` · ${budgetText(budget)}` : ''}${status.ok && status.body.replay ? ` · replay ${Math.round(status.body.replay.fraction * 100)}%` : ''}`);
     drawCharts();
     decisions.render(data.body.decisions, data.body.decisionsTruncated);
     model.render(info, accuracy);
