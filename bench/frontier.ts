@@ -2,11 +2,11 @@
  * `npm run bench:frontier [-- --traces elb,nasa] [-- --budgets 0.001,0.01] [-- --jobs 2]`
  *
  * The cost/risk frontier per bundled trace (issue 12): the HPA swept over its target utilisation (0.5 .. 0.9),
- * Prescale swept over its error budget (0.01% .. 5% of minutes; the fixed P98 of the quantile override
+ * Prescale swept over its error budget (0.01% .. 20% of minutes: the cheap end reaches the HPA(0.9)'s risk; the fixed P98 of the quantile override
  * alongside), and the oracle; the replay set-up of bench:scaling (bench/replay-setup.ts: capacity per replica
  * p95 / 25, pod start-up 90 s, node start-up 210 s, 15 s ticks). Per trace it writes
  * bench-results/frontier/<trace>.svg (under-provisioned minutes against replica-hours) and
- * <trace>-node-hours.svg, and prints (traces longer than --days, default 35, replay their last 35 days so that
+ * <trace>-node-hours.svg, and prints (traces longer than --days, default 28, replay their last 28 days so that
  * a run takes minutes: NYC taxi is 7 months):
  * - dominance: for every HPA point a Prescale point with no more replica-hours and no more under-provisioned
  *   minutes ("front": allowing time sharing between two budgets, see src/simulator/frontier.ts);
@@ -36,7 +36,7 @@ import { loadTrace } from '../src/simulator/trace.js';
 import { capacityFor, traceFiles, TRACES_DIR } from './replay-setup.js';
 
 const TARGETS = { underRatio: 0.2, underShareWhenHpaNone: 0.0002, replicaHoursRatio: 0.85, slack: 0.25 };
-const DEFAULT_BUDGETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05];
+const DEFAULT_BUDGETS = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.2];
 const DEFAULT_UTILIZATIONS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
 /** The fixed quantile drawn alongside: the expert override at its default. */
 const REFERENCE_QUANTILE = 98;
@@ -61,7 +61,7 @@ if (!budgets.includes(defaultBudget)) budgets.push(defaultBudget);
 budgets.sort((a, b) => a - b);
 const outDir = join(REPO_ROOT, arg('--out') ?? join('bench-results', 'frontier'));
 /** Replay at most the last this many days of a trace (the forecasts still train on all of it before now). */
-const maxDays = Number(arg('--days') ?? 35);
+const maxDays = Number(arg('--days') ?? 28);
 if (!(maxDays > 1)) throw new Error(`--days: expected a number of days > 1, got "${arg('--days')}"`);
 
 interface TraceResult {

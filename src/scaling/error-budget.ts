@@ -59,7 +59,7 @@ export type ErrorBudgetConfigInput = Partial<ErrorBudgetConfig> & {
 
 export const DEFAULT_ERROR_BUDGET = {
   windowMs: 7 * DAY_MS,
-  minMultiplier: 0.7,
+  minMultiplier: 0.5,
   maxMultiplier: 2,
   initialMultiplier: 1,
   relaxPerWindow: 0.5,

@@ -10,8 +10,10 @@
  *     percent of the time (by default the target's quantile), times the error budget's multiplier when a
  *     controller gives one (TickInput.budget, error-budget.ts); or the HPA formula on live load (reactive,
  *     learning); CPU and memory utilisation by the HPA formula; the binding resource wins;
- *  2. reactive breaches: scale up at once with the HPA formula, enter reactive mode;
- *  3. live floor: never below what live load needs now (ceil(live x (1 + margin) / capacity));
+ *  2. reactive breaches: scale up at once with the HPA formula, enter reactive mode (an error-budget multiplier
+ *     scales the headroom of the load target the formula uses, as it does the live margin of stage 3);
+ *  3. live floor: never below what live load needs now (ceil(live x (1 + margin) / capacity); an error-budget
+ *     multiplier below 1 shrinks the margin, down to none);
  *  4. calendar effects (floors, ceilings, absolute, relative); live need still wins over a ceiling;
  *  5. unknown live load: never scale in;
  *  6. maxReplicas (or the over-max buffer, with an alert) and minReplicas;
@@ -197,6 +199,8 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   // The error budget's multiplier on the forecast load (1 without a controller); a bad value sizes as configured.
   const budgetMultiplier = input.budget && Number.isFinite(input.budget.multiplier) && input.budget.multiplier > 0 ? input.budget.multiplier : 1;
   if (input.budget) record('budgetMultiplier', budgetMultiplier);
+  // The reactive target's headroom is the budget's too: x2 sizes load at 40% instead of 80%, x0.5 at 100%.
+  const loadUtilization = budgetMultiplier === 1 ? target.targetUtilization : clamp(target.targetUtilization / budgetMultiplier, 0.05, 1);
 
   // The forecast over the sizing window, level-corrected, and capped when it explodes.
   const level = levelRatio(state, now, options);
@@ -260,10 +264,10 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     });
   } else if (load !== null) {
     // The HPA formula on the per-replica average against an AverageValue target of utilisation x capacity.
-    const perReplicaTarget = cap * target.targetUtilization;
+    const perReplicaTarget = cap * loadUtilization;
     const replicas = current > 0 ? hpaReplicas(current, load / current, perReplicaTarget, options.reactive.tolerance) : ceilReplicas(load / perReplicaTarget);
     const who = modeAssessment.mode === 'learning' ? 'learning' : 'reactive';
-    needs.push({ resource: 'load', replicas, rule: `${who}: load ${fmt(load)} / (${fmt(cap)} x ${pct(target.targetUtilization)})` });
+    needs.push({ resource: 'load', replicas, rule: `${who}: load ${fmt(load)} / (${fmt(cap)} x ${pct(loadUtilization)})` });
   } else {
     needs.push({ resource: 'load', replicas: current, rule: `live load unknown: hold ${current}` });
   }
@@ -288,6 +292,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
       currentReplicas: current,
       capacityPerReplica: cap,
       targetUtilization: target.targetUtilization,
+      loadTargetUtilization: loadUtilization,
       forecastUpper95: modeAssessment.sizing === 'forecast' ? upper95Now : null,
     },
     options.reactive,
@@ -311,11 +316,14 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   }
 
   // 3. Live floor: never below what the load needs right now.
-  const liveNeed = load !== null ? replicasForLoad(load, cap, options.liveMargin) : 0;
+  // The live margin is headroom too: an error budget that sizes below the forecast (multiplier < 1) shrinks it,
+  // never below the live load itself.
+  const liveMargin = budgetMultiplier < 1 ? Math.max(0, (1 + options.liveMargin) * budgetMultiplier - 1) : options.liveMargin;
+  const liveNeed = load !== null ? replicasForLoad(load, cap, liveMargin) : 0;
   record('liveNeed', liveNeed);
   if (desired < liveNeed) {
     desired = liveNeed;
-    rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(options.liveMargin)})`;
+    rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(liveMargin)})`;
   }
 
   // 4. Calendar.
@@ -333,7 +341,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
     if (desired < liveNeed) {
       notes.push(`${outcome.rule ?? 'calendar'} is below the live need ${liveNeed}: live load wins`);
       desired = liveNeed;
-      rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(options.liveMargin)})`;
+      rule = `live load ${fmt(load!)} needs ${liveNeed} (+${pct(liveMargin)})`;
     }
     if (outcome.floor !== null && outcome.floor > target.maxReplicas) notes.push(`calendar floor ${outcome.floor} is above maxReplicas ${target.maxReplicas}: max wins`);
     if (outcome.ceiling !== null && outcome.ceiling < target.minReplicas) notes.push(`calendar ceiling ${outcome.ceiling} is below minReplicas ${target.minReplicas}: min wins`);
@@ -382,7 +390,7 @@ export function planTick(input: TickInput, options: PlannerOptions = DEFAULT_PLA
   if (desired < liveFloor) {
     const heldBy = stepped.rule ?? stabilized.rule ?? 'the scale-up limits';
     record('heldBackTo', desired);
-    rule = `live load ${fmt(load!)} needs ${liveFloor} (+${pct(options.liveMargin)}), above ${heldBy}; ${rule.slice(rule.indexOf('wanted'))}`;
+    rule = `live load ${fmt(load!)} needs ${liveFloor} (+${pct(liveMargin)}), above ${heldBy}; ${rule.slice(rule.indexOf('wanted'))}`;
     desired = liveFloor;
   }
 

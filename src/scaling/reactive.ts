@@ -68,6 +68,8 @@ export interface BreachInput {
   capacityPerReplica: number;
   /** Utilisation target (fraction) for load, CPU and memory. */
   targetUtilization: number;
+  /** Utilisation target for the load breaches' replicas when it differs (an error budget's); default targetUtilization. */
+  loadTargetUtilization?: number;
   /** 95% upper bound of the forecast for the current moment, load units; null when no usable forecast. */
   forecastUpper95: number | null;
 }
@@ -79,6 +81,7 @@ export function detectBreaches(input: BreachInput, options: ReactiveOptions = DE
   const breaches: Breach[] = [];
   const threshold = input.targetUtilization + options.utilizationMargin;
   const serving = Math.max(input.readyReplicas, 0);
+  const loadTarget = input.loadTargetUtilization ?? input.targetUtilization;
   if (input.load !== null && input.load > 0) {
     const utilization = serving > 0 ? input.load / (serving * input.capacityPerReplica) : Infinity;
     if (utilization > options.loadSaturation) {
@@ -86,7 +89,7 @@ export function detectBreaches(input: BreachInput, options: ReactiveOptions = DE
         signal: 'load',
         observed: utilization,
         threshold: options.loadSaturation,
-        replicas: hpaReplicasForLoad(input.load, input.capacityPerReplica, input.targetUtilization),
+        replicas: hpaReplicasForLoad(input.load, input.capacityPerReplica, loadTarget),
         rule: serving > 0 ? `reactive: load ${pct(utilization)} of ${serving} ready > ${pct(options.loadSaturation)}` : `reactive: load ${round(input.load)} with no ready replica`,
       });
     }
@@ -95,7 +98,7 @@ export function detectBreaches(input: BreachInput, options: ReactiveOptions = DE
         signal: 'forecast-bound',
         observed: input.load,
         threshold: input.forecastUpper95,
-        replicas: hpaReplicasForLoad(input.load, input.capacityPerReplica, input.targetUtilization),
+        replicas: hpaReplicasForLoad(input.load, input.capacityPerReplica, loadTarget),
         rule: `reactive: load ${round(input.load)} > forecast 95% bound ${round(input.forecastUpper95)}`,
       });
     }

@@ -121,11 +121,18 @@ describe('error budget controller', () => {
     const plain = planTick(baseInput());
     const tighter = planTick(baseInput({ budget: { multiplier: 1.5 } }));
     const looser = planTick(baseInput({ budget: { multiplier: 0.7 } }));
-    // P90 440 + 2% headroom: 4.49 -> 5 replicas; x1.5: 6.73 -> 7; x0.7 is below the live floor (400 + 5%) -> 5.
+    // P90 440 + 2% headroom: 4.49 -> 5 replicas; x1.5: 6.73 -> 7; x0.7: 3.14 -> 4, and the live floor's 5% margin
+    // (400 x 1.05 = 4.2 -> 5) shrinks with it to none (400 -> 4).
     expect(plain.desiredReplicas).toBe(5);
     expect(tighter.desiredReplicas).toBe(7);
     expect(tighter.decision.inputs.budgetMultiplier).toBe(1.5);
     expect(tighter.decision.rule).toContain('x1.50 error budget');
     expect(looser.decision.inputs.forecastReplicas).toBe(4);
+    expect(looser.decision.inputs.liveNeed).toBe(4);
+    expect(looser.desiredReplicas).toBe(4);
+    // Saturated (load 900 on 5 ready): the reactive formula's 80% target is headroom too, x2 sizes at 40%.
+    const saturated = { live: { load: 900, at: baseInput().now } };
+    expect(planTick(baseInput(saturated)).decision.inputs.breachReplicas).toBe(12);
+    expect(planTick(baseInput({ ...saturated, budget: { multiplier: 2 } })).decision.inputs.breachReplicas).toBe(23);
   });
 });
