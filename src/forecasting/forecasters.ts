@@ -15,6 +15,7 @@ if (!forecasterKinds().includes(SNAIVE_KIND)) {
   registerForecaster(SNAIVE_KIND, () => seasonalNaiveForecaster);
   registerForecaster('hw', async () => (await import('./holt-winters.js')).holtWintersForecaster);
   registerForecaster('lstm', async () => (await import('./lstm.js')).lstmForecaster);
+  registerForecaster('global-lstm', async () => (await import('./global-lstm/forecaster.js')).globalLstmForecaster);
   registerForecaster('mstl', async () => (await import('./mstl.js')).mstlForecaster);
   registerForecaster('theta', async () => (await import('./theta.js')).thetaForecaster);
 }

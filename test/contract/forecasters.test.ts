@@ -10,6 +10,8 @@ import { forecasterKinds, getForecaster, loadModel } from '../../src/forecasting
 const OPTIONS: Record<string, ContractOptions> = {
   // Under five days (two of lookback, then training and validation windows) the LSTM says it needs more.
   lstm: { tolerance: 1e-5, fitOptions: { seed: 7 }, refuses: ['very short (10 points)', 'constant (3 days)', 'all zeros (3 days)', 'one day and a bit'] },
+  // The bundled global network conditioned on the series (no training): it needs one hour of history.
+  'global-lstm': { tolerance: 1e-5, refuses: ['very short (10 points)'] },
 };
 /** Same code, smaller network: the contract checks behaviour; bench/*.ts checks accuracy and speed. */
 const SMALL: Record<string, () => Promise<Forecaster>> = {

@@ -85,7 +85,8 @@ export class FittedGlobalLstm implements FittedModel {
         historyStartMs: startMs + dropped * stepMs,
         stepMs,
         notes: [...this.params.notes],
-        trainedOn: { ...this.params.trainedOn, ...(seriesId ? { seriesId } : {}) },
+        // What this model has seen of its target (the global training set is in trainedSeries and metrics).
+        trainedOn: { startMs, endMs: startMs + (values.length - 1) * stepMs, stepMs, points: values.length, ...(seriesId ? { seriesId } : {}) },
         description: `${this.params.weights === 'global' ? 'global-lstm' : 'global-lstm fine-tuned'}(${this.params.size.units}u, ${this.params.trainedSeries.length} series)`,
       },
       this.network,
