@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
+import { trainingFitFor } from '../../src/cli/backtest.js';
 import { horizonSteps, runBacktest } from '../../src/forecasting/backtest.js';
 import type { RegularSeries } from '../../src/forecasting/forecaster.js';
 import { seasonalNaiveForecaster } from '../../src/forecasting/seasonal-naive.js';
@@ -41,5 +42,28 @@ describe('theta forecaster', () => {
     const next = azure.values.slice(6912, 6924);
     const moved = model.update(next.map((v) => 1.2 * v));
     expect(moved.predict(1).mean[0]!).toBeGreaterThan(1.1 * model.update(next).predict(1).mean[0]!);
+  });
+});
+
+describe('theta and mstl intervals, calibrated by the champion (split conformal per lead step)', () => {
+  // The pipeline of `prescale backtest --models theta|mstl`: one candidate, no baseline gate, conformal intervals.
+  const calibrated = (kind: string) => trainingFitFor(kind, [kind]);
+  const expectNominal = (scores: { coverage80?: number; coverage95?: number }) => {
+    expect(scores.coverage80!).toBeGreaterThanOrEqual(0.75);
+    expect(scores.coverage80!).toBeLessThanOrEqual(0.85);
+    expect(scores.coverage95!).toBeGreaterThanOrEqual(0.92);
+    expect(scores.coverage95!).toBeLessThanOrEqual(0.97);
+  };
+
+  it('theta one hour ahead on NASA: 80% and 95% intervals cover 0.75-0.85 and 0.92-0.97 (raw SES intervals: 0.88)', async () => {
+    const result = await runBacktest(nasa, horizonSteps('1h', nasa.stepMs)!, calibrated('theta'));
+    expect(result.description).toMatch(/^conformal\(theta/);
+    expectNominal(result.scores);
+  });
+
+  it('mstl one hour ahead on NASA: the same coverage (raw ETS-part intervals: 0.78/0.89)', async () => {
+    const result = await runBacktest(nasa, horizonSteps('1h', nasa.stepMs)!, calibrated('mstl'));
+    expect(result.description).toMatch(/^conformal\(mstl/);
+    expectNominal(result.scores);
   });
 });
