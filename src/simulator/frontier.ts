@@ -77,12 +77,17 @@ export interface Dominance {
   notDominated: string[];
 }
 
-export function dominance(points: readonly FrontierPoint[], rivals: readonly FrontierPoint[]): Dominance {
+/**
+ * Whether `points` dominate `rivals`. `noiseMinutes`: under-provisioned minutes up to this many count as none (a
+ * budget of 0.01% spends a few minutes by design; a rival with none is then matched by a point within it).
+ */
+export function dominance(points: readonly FrontierPoint[], rivals: readonly FrontierPoint[], noiseMinutes = 0): Dominance {
   const front = paretoFront(points);
-  const notDominated = rivals.filter((r) => !points.some((p) => p.replicaHours <= r.replicaHours && p.underMinutes <= r.underMinutes)).map((r) => r.label);
+  const allowed = (r: FrontierPoint) => Math.max(r.underMinutes, noiseMinutes) + 1e-9;
+  const notDominated = rivals.filter((r) => !points.some((p) => p.replicaHours <= r.replicaHours && p.underMinutes <= allowed(r))).map((r) => r.label);
   const byFront = rivals.every((r) => {
     const u = underAt(front, r.replicaHours);
-    return u !== null && u <= r.underMinutes + 1e-9;
+    return u !== null && u <= allowed(r);
   });
   return { byPoints: notDominated.length === 0, byFront, notDominated };
 }

@@ -28,6 +28,9 @@ describe('cost/risk frontier', () => {
     const d = dominance(prescale, hpa);
     expect(d).toEqual({ byPoints: false, byFront: false, notDominated: ['0.9'] });
     expect(dominance(prescale, hpa.slice(0, 2))).toEqual({ byPoints: true, byFront: true, notDominated: [] });
+    // A rival with no miss: matched within a noise floor only.
+    expect(dominance(prescale, [p('none', 14500, 0)]).byPoints).toBe(false);
+    expect(dominance(prescale, [p('none', 14500, 0)], 150).byPoints).toBe(true);
     // Between two measured points: beaten only by time sharing.
     expect(dominance(prescale, [p('mid', 11200, 340)])).toEqual({ byPoints: false, byFront: true, notDominated: ['mid'] });
   });
