@@ -9,7 +9,8 @@
  */
 import type { PrescaleConfig, TargetConfig } from '../src/config/schema.js';
 import { targetId } from '../src/config/targets.js';
-import type { ForecastPoint } from '../src/metrics/metrics-store.js';
+import type { ForecastPoint, MetricsStore } from '../src/metrics/metrics-store.js';
+import { createLiveLoadBatcher, type LiveLoadBatcher } from './live-load-batch.js';
 import { forecastPointsBetween } from '../src/state/last-known.js';
 import { planForecastBetween } from '../src/state/plan-forecast.js';
 import type { JobDeps } from './deps.js';
@@ -70,11 +71,19 @@ export interface LiveRead {
   notes: string[];
 }
 
+/** One batcher per store (per process): the plan ticks in flight share their live-load reads (live-load-batch.ts). */
+const batchers = new WeakMap<MetricsStore, LiveLoadBatcher>();
+function batcherFor(store: MetricsStore): LiveLoadBatcher {
+  let batcher = batchers.get(store);
+  if (!batcher) batchers.set(store, (batcher = createLiveLoadBatcher(store)));
+  return batcher;
+}
+
 /** The target's newest load sample in [at - lookbackMs, at]: from the store, else the one kept in Redis by the collect job. */
 export async function readPlanLiveLoad(deps: Pick<JobDeps, 'store' | 'lastKnown'>, target: TargetConfig, at: number, lookbackMs: number): Promise<LiveRead> {
   const { measurement, field, tags } = target.load;
   try {
-    return { sample: await deps.store.latest({ measurement, field, tags, at, lookbackMs }), notes: [] };
+    return { sample: await batcherFor(deps.store).latest({ measurement, field, tags: tags ?? {}, at, lookbackMs }), notes: [] };
   } catch (error) {
     const kept = (await deps.lastKnown?.latestLoad(targetId(target), at, lookbackMs)) ?? null;
     return { sample: kept, notes: [`metrics store unreachable (${reason(error)}): ${kept ? `live load ${kept.value} from Redis (collected ${new Date(kept.time).toISOString()})` : 'no recent live load kept in Redis'}`] };

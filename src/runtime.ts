@@ -24,6 +24,7 @@ import { createRedisEventCounters, type EventCounters } from './observability/ev
 import { createRedisJobStatsStore, type JobStatsStore } from './observability/job-stats.js';
 import { readyInBackground, type BackgroundReadiness } from './metrics/ready-in-background.js';
 import { createWriteBehindStore, type WriteBehindStore } from './metrics/write-behind-store.js';
+import { batchDecisionWrites } from './metrics/decision-batch.js';
 import { createRedisLastKnownStore } from './state/last-known.js';
 import { createReadinessCheck, type ReadinessReport } from './observability/readiness.js';
 import { createRedisAppliedTicks } from './state/applied-ticks.js';
@@ -96,7 +97,8 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     config,
     clock: options.clock,
     logger: options.logger,
-    store,
+    // Plan ticks in flight write their decisions as one request (decision-batch.ts).
+    store: batchDecisionWrites(store),
     state,
     cluster: options.cluster,
     models: createModelStore({ root: options.modelsDir, now: () => options.clock.now() }),

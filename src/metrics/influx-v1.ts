@@ -243,6 +243,18 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
       return row && typeof row['value'] === 'number' ? { time: row.time, value: row['value'] } : null;
     },
 
+    async latestPerSeries(q) {
+      validateLatestQuery(q);
+      const where = timeConditions(q.at - q.lookbackMs, q.at, true);
+      const groupBy = q.groupBy.length > 0 ? ` GROUP BY ${q.groupBy.map(quoteIdent).join(', ')}` : '';
+      const [result] = await query(`SELECT last(${quoteIdent(q.field)}) AS "value" FROM ${from(q.measurement)} WHERE ${where.join(' AND ')}${groupBy}`);
+      return (result?.series ?? []).flatMap((series) => {
+        const row = rowsOf({ series: [{ ...series, tags: {} }] })[0];
+        const tags = Object.fromEntries(q.groupBy.map((k) => [k, series.tags?.[k] ?? '']));
+        return row && typeof row['value'] === 'number' ? [{ tags, time: row.time, value: row['value'] }] : [];
+      });
+    },
+
     async writeForecast(forecast: StoredForecast) {
       validateForecast(forecast);
       if (forecast.mean.length === 0) return;

@@ -83,6 +83,31 @@ export function createMemoryStore(): MetricsStore {
       return lastSample(q.measurement, q.field, q.tags, q.at - q.lookbackMs, q.at, true);
     },
 
+    async latestPerSeries(q) {
+      validateLatestQuery(q);
+      const groups = new Map<string, Tags>();
+      for (const s of series.values()) {
+        if (s.measurement !== q.measurement) continue;
+        const tags = Object.fromEntries(q.groupBy.map((k) => [k, s.tags[k] ?? '']));
+        groups.set(JSON.stringify(q.groupBy.map((k) => tags[k])), tags);
+      }
+      return [...groups.values()].flatMap((tags) => {
+        // A tag absent from a series reads as '' (as InfluxDB groups it): match those series by absence.
+        const present = Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== ''));
+        const absent = Object.keys(tags).filter((k) => tags[k] === '');
+        let best: { time: EpochMs; value: number } | null = null;
+        for (const s of series.values()) {
+          if (!matches(s, q.measurement, present) || absent.some((k) => s.tags[k] !== undefined)) continue;
+          for (const [time, fields] of s.points) {
+            const value = fields[q.field];
+            if (value === undefined || time < q.at - q.lookbackMs || time > q.at) continue;
+            if (best === null || time >= best.time) best = { time, value };
+          }
+        }
+        return best ? [{ tags, ...best }] : [];
+      });
+    },
+
     async writeForecast(f: StoredForecast) {
       validateForecast(f);
       let byTime = forecasts.get(f.target);

@@ -170,6 +170,22 @@ export interface ScalingDecision {
   notes?: string;
 }
 
+export interface LatestPerSeriesQuery {
+  measurement: string;
+  field: string;
+  /** Tag keys that tell the series apart (a target's load tags); empty: one answer over the whole measurement. */
+  groupBy: string[];
+  at: EpochMs;
+  lookbackMs: number;
+}
+
+/** One series' latest sample: its `groupBy` tags, time and value. */
+export interface SeriesSample {
+  tags: Tags;
+  time: EpochMs;
+  value: number;
+}
+
 export interface MetricsStore {
   /** Creates the database if needed and checks the server answers; throws ServiceError naming the address. */
   ensureReady(): Promise<void>;
@@ -178,6 +194,12 @@ export interface MetricsStore {
   readSeries(query: SeriesQuery): Promise<GridSeries>;
   /** The latest point of a field at or before `at` within `lookbackMs` (live metrics for the reactive path). */
   latest(query: { measurement: string; field: string; tags?: Tags; at: EpochMs; lookbackMs: number }): Promise<{ time: EpochMs; value: number } | null>;
+  /**
+   * The latest point of a field per series in [at - lookbackMs, at], series told apart by the `groupBy` tag keys:
+   * one request for the live load of every target that shares a measurement (the plan job batches its ticks'
+   * reads through it, jobs/live-load-batch.ts). Optional: without it, callers ask `latest` per series.
+   */
+  latestPerSeries?(query: LatestPerSeriesQuery): Promise<SeriesSample[]>;
   writeForecast(forecast: StoredForecast): Promise<void>;
   /** Forecast points for [from, to), the latest issued forecast per timestamp. */
   readForecast(target: string, from: EpochMs, to: EpochMs): Promise<ForecastPoint[]>;

@@ -14,7 +14,7 @@
  */
 import { isRetryable, PrescaleError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { MetricPoint, MetricsStore, ScalingDecision, StoredForecast } from './metrics-store.js';
+import type { LatestPerSeriesQuery, MetricPoint, MetricsStore, ScalingDecision, StoredForecast } from './metrics-store.js';
 
 /** Points kept at most while InfluxDB is away (about 80 MB of small points at the worst). */
 export const DEFAULT_WRITE_BUFFER_POINTS = 200_000;
@@ -170,6 +170,7 @@ export function createWriteBehindStore(inner: MetricsStore, options: WriteBehind
     ensureReady: () => inner.ensureReady(),
     readSeries: (query) => inner.readSeries(query),
     latest: (query) => inner.latest(query),
+    ...(inner.latestPerSeries ? { latestPerSeries: (query: LatestPerSeriesQuery) => inner.latestPerSeries!(query) } : {}),
     readForecast: (target, from, to) => inner.readForecast(target, from, to),
     readForecastAsIssued: (query) => inner.readForecastAsIssued(query),
     readDecisions: (target, from, to, filter) => inner.readDecisions(target, from, to, filter),

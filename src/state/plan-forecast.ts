@@ -21,6 +21,8 @@ export interface PlanForecastWindow {
   toMs: number;
   /** The newest issue merged in, epoch ms. */
   issuedAt: number;
+  /** The forecasts' grid step (points lie on multiples of it). */
+  stepMs: number;
   /** Time ordered, the latest issued point per timestamp. */
   points: ForecastPoint[];
 }
@@ -36,7 +38,7 @@ export function mergePlanForecast(previous: PlanForecastWindow | null, forecast:
   const reach = forecast.startMs + Math.min(KEEP_AHEAD_MS, forecast.mean.length * step);
   // Nothing kept, or a kept window that ends before this forecast starts (forecasts stopped for hours): earlier
   // issues, which may hold the step filling up now, are unknown here, so the window starts at this forecast.
-  if (!previous || previous.toMs < forecast.startMs) return { fromMs: forecast.startMs, toMs: reach, issuedAt: forecast.issuedAt, points: fresh };
+  if (!previous || previous.toMs < forecast.startMs) return { fromMs: forecast.startMs, toMs: reach, issuedAt: forecast.issuedAt, stepMs: step, points: fresh };
   const issuedAt = Math.max(previous.issuedAt, forecast.issuedAt);
   // From the step before the newest issue's step: the oldest a tick's window reaches back (plan job: now - one step).
   const fromMs = Math.max(previous.fromMs, Math.floor(issuedAt / step) * step - step);
@@ -47,11 +49,12 @@ export function mergePlanForecast(previous: PlanForecastWindow | null, forecast:
     const kept = byTime.get(point.time);
     if (point.time >= fromMs && (!kept || point.issuedAt >= kept.issuedAt)) byTime.set(point.time, point);
   }
-  return { fromMs, toMs, issuedAt, points: [...byTime.values()].sort((a, b) => a.time - b.time) };
+  return { fromMs, toMs, issuedAt, stepMs: step, points: [...byTime.values()].sort((a, b) => a.time - b.time) };
 }
 
 /** The window's points in [from, to), or null when the window does not answer for all of it. */
 export function planForecastBetween(window: PlanForecastWindow | null, from: number, to: number): ForecastPoint[] | null {
-  if (!window || from < window.fromMs || to > window.toMs) return null;
+  // Points lie on the grid: what matters is the first grid time in the range (the plan job asks from now - one step).
+  if (!window || Math.ceil(from / window.stepMs) * window.stepMs < window.fromMs || to > window.toMs) return null;
   return window.points.filter((p) => p.time >= from && p.time < to);
 }

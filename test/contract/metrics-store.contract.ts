@@ -384,3 +384,34 @@ export function metricsStoreContract(name: string, makeStore: () => Promise<Metr
 function decision0(t: number): ScalingDecision {
   return { target: 'x', time: t, mode: 'reactive', loop: 'reactive', rule: 'r', previousReplicas: 1, desiredReplicas: 2, applied: true, inputs: {} };
 }
+
+/** The optional batched live-load read (MetricsStore.latestPerSeries), for the stores that offer it. */
+export function latestPerSeriesContract(name: string, makeStore: () => Promise<MetricsStore>): void {
+  describe(`MetricsStore latestPerSeries: ${name}`, () => {
+    let store: MetricsStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('gives each series its newest point, as latest would per series', async () => {
+      const rows = nasa.slice(200, 212);
+      const services = ['a', 'b b', 'c'];
+      // Series a and "b b" hold the trace (b shifted by a step); c only old points.
+      await store.writePoints(toPoints(rows, { service: 'a' }));
+      await store.writePoints(toPoints(rows.slice(0, 11).map((r) => ({ ...r, time: r.time + STEP })), { service: 'b b' }));
+      await store.writePoints(toPoints(rows.slice(0, 2), { service: 'c' }));
+      const at = rows[10]!.time + MIN;
+      const q = { measurement: 'http_requests', field: 'requests', at, lookbackMs: 30 * MIN };
+      const batch = await store.latestPerSeries!({ ...q, groupBy: ['service'] });
+      const expected = await Promise.all(services.map(async (service) => ({ service, sample: await store.latest({ ...q, tags: { service } }) })));
+      expect(batch.sort((x, y) => x.tags['service']!.localeCompare(y.tags['service']!))).toEqual(
+        expected.filter((e) => e.sample !== null).map((e) => ({ tags: { service: e.service }, ...e.sample! })),
+      );
+      expect(batch.map((b) => b.tags['service'])).toEqual(['a', 'b b']);
+    });
+
+  });
+}

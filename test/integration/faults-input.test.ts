@@ -75,7 +75,9 @@ describe('bad metric values and clock jumps through the plan job', () => {
   it('NaN live load: flagged, treated as unknown, no scale-in', { timeout: 20_000 }, async () => {
     const { influx, live, run, useStore } = await setup(300); // the forecast alone would want ~4
     await live(1_000, T0); // what InfluxDB has; the store below answers NaN for it
-    useStore({ ...influx, latest: async (q) => ({ time: q.at, value: Number.NaN }) });
+    // Without the batched read (latestPerSeries), so every live-load read goes through this latest.
+    const { latestPerSeries: _batched, ...perSeries } = influx;
+    useStore({ ...perSeries, latest: async (q) => ({ time: q.at, value: Number.NaN }) });
     const { result, decision } = await run(T0 + 60_000);
     expect(decision.notes).toContain('live load NaN treated as unknown');
     expect(decision.inputs['liveLoad']).toBeUndefined();

@@ -8,7 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { ServiceError } from '../../src/core/errors.js';
 import { createInfluxV1Store } from '../../src/metrics/influx-v1.js';
 import type { MetricPoint } from '../../src/metrics/metrics-store.js';
-import { metricsStoreContract, readTrace } from '../contract/metrics-store.contract.js';
+import { latestPerSeriesContract, metricsStoreContract, readTrace } from '../contract/metrics-store.contract.js';
 import { freePort } from '../support/ports.js';
 
 const influxUrl = inject('influxUrl');
@@ -25,6 +25,7 @@ async function freshStore(extra: Partial<Parameters<typeof createInfluxV1Store>[
 }
 
 metricsStoreContract('influx-v1 (real influxd 1.6.7)', () => freshStore());
+latestPerSeriesContract('influx-v1 (real influxd 1.6.7)', () => freshStore());
 
 describe('influx-v1 against the real server', () => {
   it('splits large writes into batches of batchLines lines per request', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/metrics/memory-store.js';
-import { metricsStoreContract } from '../contract/metrics-store.contract.js';
+import { latestPerSeriesContract, metricsStoreContract } from '../contract/metrics-store.contract.js';
 
 metricsStoreContract('memory', async () => createMemoryStore());
+latestPerSeriesContract('memory', async () => createMemoryStore());
 
 describe('memory store', () => {
   it('keeps separate instances apart (no shared module state)', async () => {
