@@ -22,6 +22,7 @@ import { chooseHeadroom, forecastOverWindow, replicasForLoad } from './capacity.
 import { applyCalendar, calendarEffectsForTick, type CalendarEntry } from './calendar.js';
 import { DEFAULT_PLANNER, type PlannerOptions } from './planner.js';
 import { applyOverMax } from './policy.js';
+import { headroomFor, type ErrorBudgetConfig, type ErrorBudgetState } from './error-budget.js';
 
 export interface CalendarPreviewInput {
   target: TargetConfig;
@@ -41,6 +42,11 @@ export interface CalendarPreviewInput {
   calibration: readonly number[];
   /** Highest load in the model's training history (ModelInfo.peakLoad): caps an exploding forecast. */
   recentPeakLoad: number | null;
+  /**
+   * The target's error-budget controller (absent where targets[].quantile overrides it): each step is sized with
+   * the multiplier it gives for that step's time, as the planning tick then would (its time-of-day terms included).
+   */
+  budget?: { state: ErrorBudgetState; config: ErrorBudgetConfig } | null;
   options?: PlannerOptions;
 }
 
@@ -58,7 +64,7 @@ export interface CalendarPreviewResult {
 
 /** One sentence for API answers: how the numbers were made. */
 export const CALENDAR_PREVIEW_METHOD =
-  "Per forecast step: the planner's sizing (forecast quantile over the pod lead + plan interval, recent-peak cap, calibrated headroom), the calendar effects a planning tick would see, then max and min. Left out: live load (live floor, reactive breaches, level correction) and the step limits and stabilisation between ticks.";
+  "Per forecast step: the planner's sizing (forecast quantile over the pod lead + plan interval, recent-peak cap, calibrated headroom, the error budget's multiplier for that time), the calendar effects a planning tick would see, then max and min. Left out: live load (live floor, reactive breaches, level correction) and the step limits and stabilisation between ticks.";
 
 export function previewCalendarEntry(input: CalendarPreviewInput): CalendarPreviewResult {
   const { target, forecast } = input;
@@ -89,7 +95,8 @@ export function previewCalendarEntry(input: CalendarPreviewInput): CalendarPrevi
     const reference = input.recentPeakLoad ?? 0;
     const peak = reference > 0 ? Math.min(window.peakQuantile, options.explosionFactor * reference) : window.peakQuantile;
     const headroom = chooseHeadroom(q, window.relativeHalfWidth, input.calibration, options.headroom).headroom;
-    const base = replicasForLoad(peak, target.capacityPerReplica, headroom);
+    const multiplier = input.budget ? headroomFor(input.budget.state, input.budget.config, { at: t }).multiplier : 1;
+    const base = replicasForLoad(peak * multiplier, target.capacityPerReplica, headroom);
     points.push({ time: t, without: plan(base, others, t), with: plan(base, withEntry, t) });
   }
   const last = points.at(-1);

@@ -9,6 +9,7 @@ import type { Forecast } from '../../src/forecasting/forecaster.js';
 import { calendarEffectsForTick, parseCalendarEntry } from '../../src/scaling/calendar.js';
 import { previewCalendarEntry } from '../../src/scaling/calendar-preview.js';
 import { planTick, plannerOptions } from '../../src/scaling/planner.js';
+import { errorBudgetConfig, headroomFor, initialBudgetState, observe } from '../../src/scaling/error-budget.js';
 
 const T0 = Date.UTC(2026, 10, 27, 12);
 const STEP = 300_000;
@@ -74,6 +75,37 @@ describe('calendar preview', () => {
     // The ceiling of 4 (priority 0, id "cap") and the floor of 6 ("sale") meet at 12:15: the floor is
     // overridden by the higher-precedence bound ("cap" < "sale" by id), so 12:15 stays at the ceiling's 4.
     expect(result.points.map((p) => p.with)).toEqual([3, 4, 6, 4, 4, 4]);
+  });
+
+  it('sizes each step with the error budget\'s multiplier for its time, as planTick does with it', () => {
+    const budgeted = parseConfig({ targets: [{ name: 'web', namespace: 'shop', load: { measurement: 'http', field: 'rps' }, capacityPerReplica: 100, minReplicas: 1, maxReplicas: 10, podStartup: '60s', underProvisionedBudget: 0.01, budgetWindow: '1d' }] }, {}).targets[0]!;
+    const budgetConfig = errorBudgetConfig({ budget: 0.01, windowMs: 86_400_000 });
+    // Two hours short of capacity: the controller sits at its upper bound (x2).
+    let state = initialBudgetState(budgetConfig, T0 - 3 * 3_600_000);
+    for (let i = 1; i <= 120; i++) state = observe(state, budgetConfig, { at: T0 - 3 * 3_600_000 + i * 60_000, short: true });
+    const result = previewCalendarEntry({ ...base, target: budgeted, budget: { state, config: budgetConfig } });
+    const plain = previewCalendarEntry({ ...base, target: budgeted });
+    expect(result.points).toHaveLength(6);
+    for (const [i, point] of result.points.entries()) {
+      const multiplier = headroomFor(state, budgetConfig, { at: point.time }).multiplier;
+      expect(multiplier).toBeGreaterThan(1.5);
+      const tick = planTick({
+        now: point.time,
+        target: budgeted,
+        workload: { desiredReplicas: 0, readyReplicas: 0, rolloutInProgress: false },
+        forecast,
+        live: { load: null, at: point.time },
+        calendar: [],
+        model: { model: 'ets(A,N,N)', trainedAt: T0 - 3_600_000, historyDays: 30, requiredHistoryDays: 14 },
+        podLeadMs: 60_000,
+        planIntervalMs: 15_000,
+        state: null,
+        loop: 'plan',
+        budget: { multiplier },
+      }, plannerOptions({ policy: { scaleUp: { policies: [{ type: 'pods', value: 1_000, periodMs: 15_000 }], select: 'max', stabilizationMs: 0 } } }));
+      expect(point.without).toBe(tick.desiredReplicas);
+      expect(point.without).toBeGreaterThan(plain.points[i]!.without);
+    }
   });
 
   it('leaves out a stored entry with the previewed id on both sides (previewing an edit)', () => {

@@ -21,6 +21,7 @@ import type { MetricsStore } from '../../metrics/metrics-store.js';
 import type { PublishedCache } from '../../publish/published-cache.js';
 import { calendarEntryObjectSchema, occurrencesInEffect, parseCalendarEntry, type CalendarEntry } from '../../scaling/calendar.js';
 import { CALENDAR_PREVIEW_METHOD, previewCalendarEntry } from '../../scaling/calendar-preview.js';
+import { budgetControlled, targetBudgetConfig } from '../../scaling/budget-observation.js';
 import type { CalendarStore, StoredCalendarEntry } from '../../scaling/calendar-store.js';
 import type { StateStore } from '../../state/state-store.js';
 import { badRequestFromZod, HttpError, type ErrorDetail } from '../http-error.js';
@@ -197,11 +198,12 @@ export function mountCalendarRoutes(app: Express, deps: CalendarRouteDeps): void
     const targets = await Promise.all(
       affected.map(async (target) => {
         const id = targetId(target);
-        const [points, state, model, entries] = await Promise.all([
+        const [points, state, model, entries, budgetState] = await Promise.all([
           deps.store.readForecast(id, from - step, to + step),
           deps.state.getScalingState(id),
           deps.state.getModelInfo(id),
           deps.calendar.list(id),
+          budgetControlled(target) ? deps.state.getBudgetState(id) : null,
         ]);
         const forecast = forecastFromPoints(points, step);
         const preview = previewCalendarEntry({
@@ -216,6 +218,7 @@ export function mountCalendarRoutes(app: Express, deps: CalendarRouteDeps): void
           planIntervalMs: deps.config.schedule.plan,
           calibration: state?.calibration ?? [],
           recentPeakLoad: model?.peakLoad ?? null,
+          budget: budgetState ? { state: budgetState, config: targetBudgetConfig(target) } : null,
         });
         return { target: id, coveredUntil: preview.coveredUntil, forecastModel: forecast?.model ?? null, forecastIssuedAt: points[0]?.issuedAt ?? null, points: preview.points };
       }),
