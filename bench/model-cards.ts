@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/model-cards.ts BENCH_OUTPUT... [--date YYYY-MM-DD]`
+ * `npx tsx bench/model-cards.ts BENCH_OUTPUT... [--date YYYY-MM-DD] [--cards mstl,theta]`
  *
  * Writes the measured part of the forecaster cards in models/cards/ from what `npm run bench:forecast` printed
  * (its stdout, saved to a file: `npm run bench:forecast -- --models auto,hw,snaive > bench-auto.md`). Each card
@@ -7,7 +7,8 @@
  * only that section is rewritten, the prose around it is written by hand. The section says the date, the
  * command the numbers came from (npm's echo of it in the output) and the reference the bench compared with.
  *
- * A card whose models are in none of the outputs (a forecaster not built yet) gets a section saying so.
+ * A card whose models are in none of the outputs (a forecaster not built yet) gets a section saying so;
+ * `--cards` rewrites only the cards named (the others keep the numbers of the run they came from).
  * Left out: running the bench itself (it takes minutes; run it once, keep its output, then this).
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -97,14 +98,21 @@ function section(models: string[], runs: BenchRun[], date: string, reference: Re
   return lines.join('\n');
 }
 
-function main(argv: string[]): void {
-  const dateAt = argv.indexOf('--date');
-  const files = dateAt < 0 ? argv : argv.filter((_, i) => i !== dateAt && i !== dateAt + 1);
-  if (files.length === 0) throw new Error('usage: npx tsx bench/model-cards.ts BENCH_OUTPUT... [--date YYYY-MM-DD]');
+/** The value of `--flag value`, and argv without both. */
+function takeFlag(argv: string[], flag: string): [string | undefined, string[]] {
+  const at = argv.indexOf(flag);
+  return at < 0 ? [undefined, argv] : [argv[at + 1], argv.filter((_, i) => i !== at && i !== at + 1)];
+}
+
+function main(all: string[]): void {
+  const [dateArg, rest] = takeFlag(all, '--date');
+  const [cardsArg, files] = takeFlag(rest, '--cards');
+  const onlyCards = cardsArg?.split(',').map((c) => (c.endsWith('.md') ? c : `${c}.md`));
+  if (files.length === 0) throw new Error('usage: npx tsx bench/model-cards.ts BENCH_OUTPUT... [--date YYYY-MM-DD] [--cards mstl,theta]');
   const runs = files.map(parseBenchOutput);
   const reference = readReference();
-  const date = dateAt >= 0 ? argv[dateAt + 1]! : new Date(Math.max(...files.map((f) => statSync(f).mtimeMs))).toISOString().slice(0, 10);
-  for (const name of readdirSync(CARDS_DIR).filter((f) => f.endsWith('.md')).sort()) {
+  const date = dateArg ?? new Date(Math.max(...files.map((f) => statSync(f).mtimeMs))).toISOString().slice(0, 10);
+  for (const name of readdirSync(CARDS_DIR).filter((f) => f.endsWith('.md') && (!onlyCards || onlyCards.includes(f))).sort()) {
     const path = join(CARDS_DIR, name);
     const card = readFileSync(path, 'utf8');
     const match = SECTION.exec(card);
