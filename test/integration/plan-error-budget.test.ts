@@ -51,10 +51,10 @@ describe('error budget through the plan job (real Redis state)', () => {
   });
 
   /** One process's view: its own deps over the shared Redis prefix, metrics store and cluster. */
-  function process_(config: PrescaleConfig, prefix: string, clock: ReplayClock, cluster: SimulatedCluster, store: MetricsStore) {
+  function process_(config: PrescaleConfig, prefix: string, clock: ReplayClock, cluster: SimulatedCluster, store: MetricsStore, leader = true) {
     const state = createRedisStateStore(redis, prefix);
     const published = createRedisPublishedPlanStore(redis, prefix);
-    const tick = planProcessor(testJobDeps(config, clock, { store, state, cluster, published }));
+    const tick = planProcessor(testJobDeps(config, clock, { store, state, cluster, published, isLeader: () => leader }));
     const run = (at = clock.now()) => tick({ id: `plan-${at}`, data: { at, target: ID, loop: 'plan' } } as Job<JobPayload<'plan'>>);
     return { state, published, run };
   }
@@ -151,6 +151,22 @@ describe('error budget through the plan job (real Redis state)', () => {
     const hours = (await second.state.getBudgetState(ID))!.hours;
     expect([hours.reduce((a, h) => a + h[1], 0), hours.reduce((a, h) => a + h[2], 0)]).toEqual([2, 1.75]);
     expect(after.budget!.spent).toBeCloseTo(1.75 / 2, 5);
+  });
+
+  it('only the acting leader writes the state: a follower records what it saw in its decision, nothing in Redis', async () => {
+    const { config, prefix, clock, cluster, store, live, trust, first } = setup();
+    await trust(first.state);
+    await live(800);
+    await first.run();
+    const stored = await first.state.getBudgetState(ID);
+    expect(stored!.hours.reduce((a, h) => a + h[2], 0)).toBe(0.25);
+    const follower = process_(config, prefix, clock, cluster, store, false);
+    clock.advanceBy(TICK);
+    await follower.run();
+    const seen = (await decisionsOf(store, clock.now())).at(-1)!;
+    expect(seen.inputs['budgetShortMinutes']).toBe(0.25);
+    expect(seen.budget).toMatchObject({ spent: 1 });
+    expect(await first.state.getBudgetState(ID)).toEqual(stored);
   });
 
   it('a target whose quantile is set sizes at that quantile: no budget measured, recorded or stored', async () => {
