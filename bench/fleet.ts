@@ -293,7 +293,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     let planFailed = 0;
     let windowStart = Infinity;
     // Plan-queue jobs completed while the counters were running (the denominator of the per-tick costs).
-    const counting = { on: false, planJobs: 0 };
+    const counting = { on: false, planJobs: 0, all: 0 };
     const retrain = { done: 0, firstDue: Infinity, lastDone: 0 };
     const parse = (jobId: string) => {
       const m = /^repeat:([^.]+)\.(.+):(\d+)$/.exec(jobId);
@@ -301,6 +301,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     };
     const at = (eventId: string) => Number(eventId.split('-')[0]);
     events[QUEUES.plan].on('completed', ({ jobId }, id) => {
+      counting.all++;
       if (counting.on) counting.planJobs++;
       const p = parse(jobId);
       if (!p || p.due < windowStart) return;
@@ -334,13 +335,16 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     counting.on = true;
     const cpuStart = Date.now();
     lastProgress = Date.now();
+    let lastAll = counting.all;
     for (;;) {
       await new Promise((r) => setTimeout(r, 1_000));
       const elapsed = Date.now() - registered;
       const retrainFinished = retrain.done >= targets.length;
       if (Date.now() - lastProgress >= 10_000) {
         lastProgress = Date.now();
-        log(`  run ${(elapsed / 1000).toFixed(0)} s: plan ticks ${planLags.length} (p50 ${fmt(quantile(planLags, 0.5))} s, p99 ${fmt(quantile(planLags, 0.99))} s), reactive ${reactiveLags.length}, forecasts ${forecastLags.length}, retrained ${retrain.done}/${targets.length}, load ${loadavg()[0]!.toFixed(2)}`);
+        const rate = (counting.all - lastAll) / 10;
+        lastAll = counting.all;
+        log(`  run ${(elapsed / 1000).toFixed(0)} s: plan-queue jobs ${rate.toFixed(1)}/s (needed ${((targets.length * 2) / 15).toFixed(1)}/s); due in window: plan ticks ${planLags.length} (p50 ${fmt(quantile(planLags, 0.5))} s, p99 ${fmt(quantile(planLags, 0.99))} s), reactive ${reactiveLags.length}, forecasts ${forecastLags.length}, retrained ${retrain.done}/${targets.length}, load ${loadavg()[0]!.toFixed(2)}`);
       }
       if ((elapsed >= options.durationMs && retrainFinished) || elapsed >= options.maxDurationMs) break;
     }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { createApp } from './api/create-app.js';
 import type { ClusterActuator } from './cluster/cluster.js';
-import { fencedCluster } from './cluster/fenced-cluster.js';
+import { fencedCluster, type Fence } from './cluster/fenced-cluster.js';
+import { defaultFenceReuseMs, sharedFence } from './kube/shared-fence.js';
 import { SimulatedCluster } from './cluster/simulated-cluster.js';
 import { loadConfig } from './config/load-config.js';
 import type { PrescaleConfig } from './config/schema.js';
@@ -49,6 +50,16 @@ function createCluster(config: PrescaleConfig, logger: Logger): { cluster: Clust
   return { cluster: fencedCluster(kube.actuator, () => kube.elector.fence()), kube };
 }
 
+/**
+ * The fence the plan job asks before each hpa/keda publish: one Lease read serves the ticks of a round, reused
+ * below the renew deadline (src/kube/shared-fence.ts). Patches keep their own read per apply (createCluster).
+ */
+function publishFence(config: PrescaleConfig, kube: KubeAdapters): Fence {
+  const { leaseDuration, renewDeadline } = config.kubernetes;
+  const renewDeadlineMs = renewDeadline ?? Math.floor((leaseDuration * 2) / 3);
+  return sharedFence(() => kube.elector.fence(), { isLeader: () => kube.elector.isLeader(), reuseMs: defaultFenceReuseMs(renewDeadlineMs), renewDeadlineMs });
+}
+
 export interface Running {
   /** The API's address when the api role runs, else the probe listener's (the real port when configured as 0). */
   url: string | null;
@@ -73,7 +84,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     cluster,
     modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local'),
     ...(kube
-      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), fence: () => kube.elector.fence(), leadTimes: kube.leadTimes, identity: kube.elector.identity }
+      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), fence: publishFence(config, kube), leadTimes: kube.leadTimes, identity: kube.elector.identity }
       : { leadTimes: cluster as SimulatedCluster }),
   });
   const closers: (() => Promise<void>)[] = [];
