@@ -164,6 +164,11 @@ class MstlModel implements FittedModel {
       notes,
       history: Array.from(history),
       pending,
+      decomposition: {
+        periods: this.derived.periods,
+        lastCycles: this.derived.lastCycles.map((c) => Array.from(c)),
+        state: { level: this.derived.state.level, trend: this.derived.state.trend, t: this.derived.state.t, lastResidual: this.derived.state.lastResidual },
+      },
       lastObservedMs: this.lastObservedMs,
     };
     return { kind: MSTL_KIND, formatVersion: MSTL_FORMAT_VERSION, params: artefactParams, trainedOn: { ...this.meta.trainedOn } };
@@ -180,6 +185,12 @@ const artefactParamsSchema = z.object({
   notes: z.array(z.string()),
   history: z.array(z.number()).min(1),
   pending: z.number().int().min(0),
+  /** The last decomposition (stored so that loading costs no decomposition: a forecast stays cheap). */
+  decomposition: z.object({
+    periods: z.array(z.number().int().min(2)).max(2),
+    lastCycles: z.array(z.array(z.number())).max(2),
+    state: z.object({ level: z.number(), trend: z.number(), t: z.number().int().min(0), lastResidual: z.number() }),
+  }),
   lastObservedMs: z.number(),
 });
 type MstlArtefactParams = z.infer<typeof artefactParamsSchema>;
@@ -270,6 +281,11 @@ export const mstlForecaster: Forecaster = {
     if (![params.alpha, params.beta, params.phi, params.rho!, ...p.history].every(Number.isFinite)) throw new InputError('corrupt MSTL artefact: non-finite parameters or history', 'artefact.params');
     if (p.pending >= p.history.length) throw new InputError(`corrupt MSTL artefact: ${p.pending} pending points of ${p.history.length}`, 'artefact.params.pending');
     const core: MstlCore = { periods: p.periods, window: p.window, spec, params, sigma2: p.sigma2, clampAtZero: p.clampAtZero, notes: p.notes, history: Float64Array.from(p.history), pending: p.pending };
-    return new MstlModel(core, undefined, { trainedOn: artefact.trainedOn, lastObservedMs: p.lastObservedMs, stepMs: artefact.trainedOn.stepMs });
+    const d = p.decomposition;
+    if (d.lastCycles.length !== d.periods.length || d.lastCycles.some((c, k) => c.length !== d.periods[k] || !c.every(Number.isFinite))) {
+      throw new InputError('corrupt MSTL artefact: the stored seasonal cycles do not match their periods', 'artefact.params.decomposition');
+    }
+    const derived: Derived = { periods: d.periods, lastCycles: d.lastCycles.map((c) => Float64Array.from(c)), state: { ...d.state, seasons: [] } };
+    return new MstlModel(core, derived, { trainedOn: artefact.trainedOn, lastObservedMs: p.lastObservedMs, stepMs: artefact.trainedOn.stepMs });
   },
 };
