@@ -10,6 +10,9 @@
  * with the in-sample daily seasonal naive MAE as scale (EVALUATION.md). Seeded (fit seed 42, no time cap), so the
  * numbers are reproducible on the wasm backend: measured 0.32 trained, 0.61 untrained, 0.36 seasonal naive.
  *
+ * The second test trains it as the service does (one training: validated on the champion's origins, then continued
+ * on all data) and holds it to the same margins.
+ *
  * Left out: accuracy on every trace and the default network size (bench/lstm.ts).
  */
 import { describe, expect, it } from 'vitest';
@@ -17,6 +20,8 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { maseScale } from '../../src/forecasting/accuracy.js';
 import { rollForecasts, sliceSeries } from '../../src/forecasting/backtest.js';
+import { selectChampion } from '../../src/forecasting/champion.js';
+import { disposeModel } from '../../src/forecasting/forecasters.js';
 import type { FittedModel } from '../../src/forecasting/forecaster.js';
 import { createLstmForecaster, type LstmConfig } from '../../src/forecasting/lstm.js';
 import { seasonalNaiveForecaster } from '../../src/forecasting/seasonal-naive.js';
@@ -74,6 +79,25 @@ describe('the LSTM learns (real trace, held-out week)', () => {
       expect(heldOutMase(trained, DAY_STEPS)).toBeLessThan(0.7 * heldOutMase(untrained, DAY_STEPS));
     } finally {
       trained.dispose();
+      untrained.dispose();
+    }
+  }, 180_000);
+
+  it('learns as the service trains it: once, validated on the champion origins, then continued on all data (no second training)', async () => {
+    // The champion's split of the four weeks: trained on the part before its validation origins, scored there,
+    // then a few more epochs on all four weeks from those weights (src/forecasting/lstm/fit.ts, continueLstm).
+    const champion = await selectChampion(train, { horizon: HORIZON, candidates: ['lstm'], baseline: false, ensembles: false, seed: 42, forecasters: { lstm: createLstmForecaster(CONFIG) } });
+    const untrained = await createLstmForecaster({ ...CONFIG, maxEpochs: 0 }).fit(train, { seed: 42 });
+    const naive = await seasonalNaiveForecaster.fit(train);
+    try {
+      expect(champion.kind).toBe('lstm');
+      expect(champion.model.lastObservedMs).toBe(train.startMs + (TRAIN - 1) * train.stepMs);
+      expect(champion.model.predict(1).notes.join('; ')).toMatch(/continued 3 epochs on all 1344 points from the validated weights/);
+      const scores = { trained: heldOutMase(champion.model), untrained: heldOutMase(untrained), naive: heldOutMase(naive) };
+      expect(scores.trained, JSON.stringify(scores)).toBeLessThan(0.7 * scores.untrained);
+      expect(scores.trained, JSON.stringify(scores)).toBeLessThan(0.95 * scores.naive);
+    } finally {
+      disposeModel(champion.model);
       untrained.dispose();
     }
   }, 180_000);
