@@ -210,7 +210,8 @@ describe('selectChampion', () => {
 describe('candidatesFor', () => {
   it('maps the configured model choice to candidates', async () => {
     const { candidatesFor } = await import('../../src/forecasting/champion.js');
-    expect(candidatesFor('auto')).toEqual(['snaive', 'hw']);
+    expect(candidatesFor('auto')).toEqual(['snaive', 'hw', 'mstl', 'theta']);
+    expect(candidatesFor('mstl')).toEqual(['mstl']);
     expect(candidatesFor('lstm')).toEqual(['lstm']);
   });
 });
