@@ -38,7 +38,7 @@ export function buildProgram(): Command {
     )
     .requiredOption('--series <file>', 'timestamp,value CSV (ISO-8601 timestamps)')
     .addOption(new Option('--horizon <h>', 'forecast horizon').choices(['1h', '1d']).makeOptionMandatory())
-    .option('--models <list>', 'comma-separated: hw, lstm, snaive, auto (auto = the service champion)', 'auto')
+    .option('--models <list>', 'comma-separated: hw, lstm, mstl, snaive, theta, auto (auto = the service champion)', 'auto')
     .requiredOption('--out <file>', 'forecast CSV to write: origin,timestamp,yhat,lo80,hi80,lo95,hi95')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: { series: string; horizon: string; models: string; out: string; progress: boolean }) => {
