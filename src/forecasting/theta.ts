@@ -17,7 +17,8 @@ import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type Forecast, type 
  * indices. Intervals: those of SES, sigma^2 (1 + (h - 1) alpha^2), on the deseasonalised scale and then
  * reseasonalised; the champion recalibrates them by split conformal (calibration.ts).
  *
- * Left out on purpose: an optimised theta (OTM), the weekly season (MSTL covers it), the seasonality test.
+ * Left out on purpose: an optimised theta (OTM: theta 1, 1.5 or 3 instead of 2 moved MASE by under 0.003 on
+ * every bundled trace, the drift of a load is tiny), the weekly season (MSTL covers it), the seasonality test.
  */
 
 export const THETA_KIND = 'theta';
