@@ -23,6 +23,9 @@ import { SNAIVE_KIND } from './seasonal-naive.js';
  */
 export const DEFAULT_CANDIDATES = ['snaive', 'hw', 'mstl', 'theta'] as const;
 
+/** What a target with less than a season of history gets when the baseline is in play: the global LSTM. */
+export const COLD_START_KIND = 'global-lstm';
+
 /**
  * Candidates for a target's configured model choice (config `model`): `auto` tries the defaults; a named
  * model is tried alone, and is still promoted only if it beats seasonal naive (the baseline stays in).
@@ -128,9 +131,14 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   const season = daySeason(series.stepMs);
   const plan = validationPlan(series.values.length, season, horizon, options.maxValidationOrigins);
   if (!plan) {
-    // Too short to validate anything: the baseline (or the one model asked for) with its own intervals.
-    const kind = baseline || candidates[0]!;
-    notes.push(`history too short for an inner backtest (${series.values.length} points): ${kind} with its own intervals`);
+    // Too short to validate anything: the baseline (or the one model asked for) with its own intervals. Under
+    // a season (and from an hour on) the baseline has no season to repeat: the global model, trained on other
+    // series, stands in (bench/global-lstm.ts: cold start, leave-one-out).
+    const hour = Math.max(1, Math.round(3_600_000 / series.stepMs));
+    const coldStart =
+      Boolean(baseline) && series.values.length >= hour && series.values.length < season && (known.includes(COLD_START_KIND) || options.forecasters?.[COLD_START_KIND] !== undefined);
+    const kind = coldStart ? COLD_START_KIND : baseline || candidates[0]!;
+    notes.push(`history too short for an inner backtest (${series.values.length} points${coldStart ? `, under a season of ${season}` : ''}): ${kind} with its own intervals`);
     const model = await (await forecasterOf(kind, options)).fit(series, fitOptions(options));
     return { model, kind, scores: {}, table: [], notes };
   }

@@ -21,6 +21,7 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { InputError } from '../../src/core/errors.js';
 import { tracePath } from '../../src/core/paths.js';
 import { maseScale } from '../../src/forecasting/accuracy.js';
+import { selectChampion } from '../../src/forecasting/champion.js';
 import { rollForecasts, sliceSeries, splitSizes } from '../../src/forecasting/backtest.js';
 import type { FittedModel } from '../../src/forecasting/forecaster.js';
 import { loadBundledGlobalLstm, saveBundledGlobalLstm } from '../../src/forecasting/global-lstm/bundled.js';
@@ -129,6 +130,19 @@ describe('the global LSTM on a trace it never saw (NASA, from its first day)', (
     expect(model.toArtefact().trainedOn.seriesId).toBe('web/nasa');
     await expect(coldStartModel(sliceSeries(nasa, 0, HOUR - 1), 'web/nasa', root)).rejects.toThrow(InputError);
     await expect(coldStartModel(sliceSeries(nasa, 0, HOUR - 1), 'web/nasa', root)).rejects.toThrow(/one hour/);
+  });
+
+  it('is the champion for a target with less than a season of history (the bundled model, models/global)', async () => {
+    const result = await selectChampion(sliceSeries(nasa, 0, 6 * HOUR), { horizon: HOUR });
+    try {
+      expect(result.kind).toBe('global-lstm');
+      expect(result.notes.join(' ')).toMatch(/under a season of 288/);
+      expect(result.model.predict(HOUR).mean.every((y) => Number.isFinite(y) && y >= 0)).toBe(true);
+    } finally {
+      (result.model as FittedGlobalLstm).dispose();
+    }
+    // From a season on, seasonal naive has its season again: the baseline as before.
+    expect((await selectChampion(sliceSeries(nasa, 0, DAY + HOUR), { horizon: 2 * DAY })).kind).toBe('snaive');
   });
 
   it('fine-tunes a copy: the global weights are unchanged', async () => {
