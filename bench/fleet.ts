@@ -37,7 +37,7 @@ import { scheduleTable } from '../jobs/schedule-table.js';
 import { upsertSchedules } from '../jobs/wall-scheduler.js';
 import { startFleetServices, type FleetServices } from './fleet/services.js';
 import { startInfluxCounter, type InfluxCounter } from './fleet/influx-counter.js';
-import { ProcTracker } from './fleet/proc-stats.js';
+import { ProcTracker, readThreadCpuS } from './fleet/proc-stats.js';
 import { FLEET_FIELD, FLEET_MEASUREMENT, FLEET_NAMESPACE, fleetTargets, type FleetTarget } from './fleet/fleet-targets.js';
 
 const STEP_MS = 300_000;
@@ -65,7 +65,7 @@ function parseArgs(argv: string[]) {
     if (i >= 0) return argv[i + 1];
     return argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
   };
-  const known = ['--targets', '--workers', '--duration', '--max-duration', '--backfill-days'];
+  const known = ['--targets', '--workers', '--duration', '--max-duration', '--backfill-days', '--plan-only'];
   const unknown = argv.filter((a) => a.startsWith('--') && !known.includes(a.split('=')[0]!));
   if (unknown.length > 0) throw new Error(`unknown option(s) ${unknown.join(', ')}; expected ${known.join(', ')}`);
   const backfillDays = Number(get('--backfill-days') ?? 3);
@@ -75,6 +75,7 @@ function parseArgs(argv: string[]) {
     workers: parseList(get('--workers') ?? '1,2', '--workers'),
     durationMs: parseDuration(get('--duration') ?? '3m', '--duration'),
     maxDurationMs: parseDuration(get('--max-duration') ?? '15m', '--max-duration'),
+    planOnlyMs: parseDuration(get('--plan-only') ?? '60s', '--plan-only'),
     backfillDays,
   };
 }
@@ -149,7 +150,9 @@ const liveWorkers = new Set<WorkerProcess>();
 async function startWorker(index: number, configFile: string, dir: string): Promise<WorkerProcess> {
   const logFile = join(dir, `worker-${index}.log`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'main.ts'), `--config=${configFile}`, '--roles=worker'], {
+  // BENCH_FLEET_WORKER_ARGS: extra node flags for the workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env['BENCH_FLEET_WORKER_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(REPO_ROOT, 'src', 'main.ts'), `--config=${configFile}`, '--roles=worker'], {
     cwd: REPO_ROOT,
     env: { ...process.env, PRESCALE_MODELS_DIR: join(dir, 'models'), PRESCALE_LOG_LEVEL: 'info', PRESCALE_ROLES: 'worker', PRESCALE_HTTP_PORT: '0' /* each worker's probe listener on a free port */ },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -224,11 +227,13 @@ export interface RunResult {
   redisRssMiB: number;
   influxRssMiB: number;
   load: string;
+  /** The plan-only phase: plan and reactive schedulers alone (no training, no forecasts). */
+  planOnly: { lagP50: number; lagP99: number; ticksPerS: number; ticksDue: number; ticksDone: number; mainCpuMsPerTick: number; influxPerTick: number; redisPerTick: number; load: string } | null;
   topRedis: string;
   influxKinds: string;
 }
 
-async function runOnce(services: FleetServices, counter: InfluxCounter, database: string, targets: FleetTarget[], workers: number, options: { durationMs: number; maxDurationMs: number }): Promise<RunResult> {
+async function runOnce(services: FleetServices, counter: InfluxCounter, database: string, targets: FleetTarget[], workers: number, options: { durationMs: number; maxDurationMs: number; planOnlyMs: number }): Promise<RunResult> {
   const dir = join(services.dir, `run-${targets.length}-${workers}`);
   mkdirSync(dir, { recursive: true });
   const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
@@ -286,12 +291,12 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     log(`  training round: all ${targets.length} in ${coldTrainS.toFixed(1)} s (${coldFailed} failed), ${fmt((targets.length / coldTrainS) * 60, 0)} targets/min`);
     if (coldFailed > 0) log(`  some training failed: see ${dir}/worker-*.log`);
 
-    // 2. The real schedule. Completion events give lags; every scheduler fires at once, so all retrain now.
-    const planLags: number[] = [];
-    const reactiveLags: number[] = [];
-    const forecastLags: number[] = [];
+    // Lags go to the phase being measured: jobs due from its start on.
+    let phase = { start: Infinity, plan: [] as number[], reactive: [] as number[], forecast: [] as number[] };
+    const planLags = () => phase.plan;
+    const reactiveLags = () => phase.reactive;
+    const forecastLags = () => phase.forecast;
     let planFailed = 0;
-    let windowStart = Infinity;
     // Plan-queue jobs completed while the counters were running (the denominator of the per-tick costs).
     const counting = { on: false, planJobs: 0, all: 0 };
     const retrain = { done: 0, firstDue: Infinity, lastDone: 0 };
@@ -304,16 +309,16 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
       counting.all++;
       if (counting.on) counting.planJobs++;
       const p = parse(jobId);
-      if (!p || p.due < windowStart) return;
-      (p.kind === 'plan' ? planLags : reactiveLags).push((at(id) - p.due) / 1000);
+      if (!p || p.due < phase.start) return;
+      (p.kind === 'plan' ? phase.plan : phase.reactive).push((at(id) - p.due) / 1000);
     });
     events[QUEUES.plan].on('failed', ({ jobId }) => {
       const p = parse(jobId);
-      if (p && p.due >= windowStart) planFailed++;
+      if (p && p.due >= phase.start) planFailed++;
     });
     events[QUEUES.forecast].on('completed', ({ jobId }, id) => {
       const p = parse(jobId);
-      if (p && p.kind === 'forecast' && p.due >= windowStart) forecastLags.push((at(id) - p.due) / 1000);
+      if (p && p.kind === 'forecast' && p.due >= phase.start) phase.forecast.push((at(id) - p.due) / 1000);
     });
     trainEvents.on('completed', ({ jobId }, id) => {
       const p = parse(jobId);
@@ -322,12 +327,72 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
       retrain.firstDue = Math.min(retrain.firstDue, p.due);
       retrain.lastDone = Math.max(retrain.lastDone, at(id));
     });
+    // 2. One forecast round, then the plan and reactive schedulers alone: the plan path's own cost and lag.
+    let planOnly: RunResult['planOnly'] = null;
+    if (options.planOnlyMs > 0) {
+      const forecastIds = new Set<string>();
+      const onForecast = ({ jobId }: { jobId: string }) => void forecastIds.delete(jobId);
+      events[QUEUES.forecast].on('completed', onForecast);
+      events[QUEUES.forecast].on('failed', onForecast);
+      const forecastStart = Date.now();
+      for (const t of targets) forecastIds.add((await queues.add('forecast', { target: `${FLEET_NAMESPACE}/${t.name}`, at: forecastStart })).id!);
+      while (forecastIds.size > 0 && Date.now() - forecastStart < 600_000) await new Promise((r) => setTimeout(r, 250));
+      log(`  forecast round: ${targets.length - forecastIds.size}/${targets.length} in ${((Date.now() - forecastStart) / 1000).toFixed(1)} s`);
+      const planTable = scheduleTable(config).filter((j) => j.name === 'plan');
+      await upsertSchedules(queues, planTable);
+      const registeredPlan = Date.now();
+      phase = { start: registeredPlan + WARMUP_MS, plan: [], reactive: [], forecast: [] };
+      log(`  plan only: ${planTable.length} plan and reactive schedulers for ${options.planOnlyMs / 1000} s (after ${WARMUP_MS / 1000} s warm-up)`);
+      await new Promise((r) => setTimeout(r, WARMUP_MS));
+      const redis0 = await commandStats(redis);
+      const influx0 = counter.counts();
+      const main0 = procs.map((p) => readThreadCpuS(p.child.pid!) ?? 0);
+      const done0 = counting.all;
+      const t0 = Date.now();
+      while (Date.now() - t0 < options.planOnlyMs) {
+        await new Promise((r) => setTimeout(r, 10_000));
+        log(`  plan only ${((Date.now() - t0) / 1000).toFixed(0)} s: ${counting.all - done0} plan-queue jobs (${(((counting.all - done0) * 1000) / (Date.now() - t0)).toFixed(1)}/s, needed ${((targets.length * 2) / 15).toFixed(1)}/s), due in window: p50 ${fmt(quantile([...phase.plan, ...phase.reactive], 0.5))} s p99 ${fmt(quantile([...phase.plan, ...phase.reactive], 0.99))} s, load ${loadavg()[0]!.toFixed(2)}`);
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const jobs = counting.all - done0;
+      const mainCpuS = procs.reduce((a, p, i) => a + ((readThreadCpuS(p.child.pid!) ?? 0) - main0[i]!), 0);
+      const redisCmds = [...delta(await commandStats(redis), redis0)].filter(([k]) => !BENCH_COMMANDS.has(k)).reduce((a, [, v]) => a + v, 0);
+      const influxReqs = [...delta(counter.counts(), influx0)].reduce((a, [, v]) => a + v, 0);
+      const lags = [...phase.plan, ...phase.reactive];
+      planOnly = {
+        lagP50: quantile(lags, 0.5),
+        lagP99: quantile(lags, 0.99),
+        ticksPerS: jobs / seconds,
+        ticksDue: Math.floor((Date.now() - phase.start) / PLAN_MS) * targets.length * 2,
+        ticksDone: lags.length,
+        mainCpuMsPerTick: jobs > 0 ? (mainCpuS * 1000) / jobs : NaN,
+        influxPerTick: jobs > 0 ? influxReqs / jobs : NaN,
+        redisPerTick: jobs > 0 ? redisCmds / jobs : NaN,
+        load: loadavg().map((v) => v.toFixed(2)).join(' '),
+      };
+      log(`  plan only: lag p50 ${fmt(planOnly.lagP50)} s p99 ${fmt(planOnly.lagP99)} s, ${fmt(planOnly.ticksPerS, 1)} ticks/s, main-thread CPU ${fmt(planOnly.mainCpuMsPerTick)} ms/tick, InfluxDB ${fmt(planOnly.influxPerTick)} req/tick, Redis ${fmt(planOnly.redisPerTick, 1)} cmd/tick, load ${planOnly.load}`);
+    }
+
+    // 3. The real schedule. Completion events give lags; every scheduler fires at once, so all retrain now.
+    if (options.durationMs === 0) {
+      tracker.sample();
+      const report = tracker.report(1);
+      const workerStats = report.filter((p) => p.name.startsWith('worker-'));
+      const find = (name: string) => report.find((p) => p.name === name)!;
+      return {
+        targets: targets.length, workers, planLagP50: NaN, planLagP99: NaN, planLagMax: NaN, reactiveLagP99: NaN, ticksDone: 0, ticksDue: 0, forecastLagP50: NaN, forecastLagP99: NaN,
+        coldTrainS, retrainAllS: NaN, retrainDone: 0, influxPerPlanTick: NaN, influxPerRound: NaN, redisPerPlanTick: NaN, redisPerRound: NaN,
+        workerCores: workerStats.map(() => NaN), workerRssMiB: workerStats.map((w) => w.rssMaxMiB), redisCores: NaN, influxCores: NaN,
+        redisRssMiB: find('redis-server').rssMaxMiB, influxRssMiB: find('influxd').rssMaxMiB, load: loadavg().map((v) => v.toFixed(2)).join(' '), planOnly, topRedis: '', influxKinds: '',
+      };
+    }
     const registerStart = Date.now();
     const table = scheduleTable(config);
     await upsertSchedules(queues, table);
     const registered = Date.now();
     log(`  ${table.length} job schedulers registered in ${((registered - registerStart) / 1000).toFixed(1)} s; running ${options.durationMs / 1000} s (longer while the retrain runs, at most ${options.maxDurationMs / 1000} s)`);
-    windowStart = registered + WARMUP_MS;
+    phase = { start: registered + WARMUP_MS, plan: [], reactive: [], forecast: [] };
+    const windowStart = phase.start;
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const redisBefore = await commandStats(redis);
     const influxBefore = counter.counts();
@@ -344,7 +409,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
         lastProgress = Date.now();
         const rate = (counting.all - lastAll) / 10;
         lastAll = counting.all;
-        log(`  run ${(elapsed / 1000).toFixed(0)} s: plan-queue jobs ${rate.toFixed(1)}/s (needed ${((targets.length * 2) / 15).toFixed(1)}/s); due in window: plan ticks ${planLags.length} (p50 ${fmt(quantile(planLags, 0.5))} s, p99 ${fmt(quantile(planLags, 0.99))} s), reactive ${reactiveLags.length}, forecasts ${forecastLags.length}, retrained ${retrain.done}/${targets.length}, load ${loadavg()[0]!.toFixed(2)}`);
+        log(`  run ${(elapsed / 1000).toFixed(0)} s: plan-queue jobs ${rate.toFixed(1)}/s (needed ${((targets.length * 2) / 15).toFixed(1)}/s); due in window: plan ticks ${planLags().length} (p50 ${fmt(quantile(planLags(), 0.5))} s, p99 ${fmt(quantile(planLags(), 0.99))} s), reactive ${reactiveLags().length}, forecasts ${forecastLags().length}, retrained ${retrain.done}/${targets.length}, load ${loadavg()[0]!.toFixed(2)}`);
       }
       if ((elapsed >= options.durationMs && retrainFinished) || elapsed >= options.maxDurationMs) break;
     }
@@ -354,7 +419,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     const influxDelta = delta(counter.counts(), influxBefore);
     counting.on = false;
     const seconds = (windowEnd - cpuStart) / 1000;
-    const planTicks = planLags.length + reactiveLags.length;
+    const planTicks = planLags().length + reactiveLags().length;
     const countedTicks = counting.planJobs;
     const rounds = seconds / (PLAN_MS / 1000);
     const redisTotal = [...redisDelta].filter(([k]) => !BENCH_COMMANDS.has(k)).reduce((a, [, v]) => a + v, 0);
@@ -368,14 +433,14 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     const result: RunResult = {
       targets: targets.length,
       workers,
-      planLagP50: quantile([...planLags, ...reactiveLags], 0.5),
-      planLagP99: quantile([...planLags, ...reactiveLags], 0.99),
-      planLagMax: Math.max(...planLags, ...reactiveLags),
-      reactiveLagP99: quantile(reactiveLags, 0.99),
+      planLagP50: quantile([...planLags(), ...reactiveLags()], 0.5),
+      planLagP99: quantile([...planLags(), ...reactiveLags()], 0.99),
+      planLagMax: Math.max(...planLags(), ...reactiveLags()),
+      reactiveLagP99: quantile(reactiveLags(), 0.99),
       ticksDone: planTicks,
       ticksDue: windowDue,
-      forecastLagP50: quantile(forecastLags, 0.5),
-      forecastLagP99: quantile(forecastLags, 0.99),
+      forecastLagP50: quantile(forecastLags(), 0.5),
+      forecastLagP99: quantile(forecastLags(), 0.99),
       coldTrainS,
       retrainAllS: retrain.done >= targets.length ? (retrain.lastDone - retrain.firstDue) / 1000 : NaN,
       retrainDone: retrain.done,
@@ -390,6 +455,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
       redisRssMiB: find('redis-server').rssMaxMiB,
       influxRssMiB: find('influxd').rssMaxMiB,
       load,
+      planOnly,
       topRedis: [...redisDelta].filter(([k]) => !BENCH_COMMANDS.has(k)).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${fmt(v / Math.max(1, countedTicks))}`).join(', '),
       influxKinds: [...influxDelta].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v / rounds, 1)}`).join(', '),
     };
@@ -410,6 +476,19 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
 }
 
 function printTable(results: RunResult[]): void {
+  const po = (r: RunResult) => r.planOnly;
+  console.log('');
+  console.log('Plan only (plan and reactive schedulers, no training or forecasting):');
+  const poHeader = ['targets', 'workers', 'plan lag p50 s', 'p99 s', 'ticks done/due', 'plan-queue jobs/s (needed)', 'main-thread CPU ms/tick', 'influx req/tick', 'redis cmd/tick', 'load avg'];
+  console.log(`| ${poHeader.join(' | ')} |`);
+  console.log(`| ${poHeader.map(() => '---').join(' | ')} |`);
+  for (const r of results) {
+    const p = po(r);
+    if (!p) continue;
+    console.log(`| ${[String(r.targets), String(r.workers), fmt(p.lagP50), fmt(p.lagP99), `${p.ticksDone}/${p.ticksDue}`, `${fmt(p.ticksPerS, 1)} (${fmt((r.targets * 2) / 15, 1)})`, fmt(p.mainCpuMsPerTick), fmt(p.influxPerTick), fmt(p.redisPerTick, 1), p.load].join(' | ')} |`);
+  }
+  console.log('');
+  console.log('Full schedule (train 6 h: all retrain at start; forecast 1 m; plan and reactive 15 s; accuracy 5 m):');
   const header = ['targets', 'workers', 'plan lag p50 s', 'p99 s', 'max s', 'ticks done/due', 'forecast lag p50/p99 s', 'train alone s (targets/min)', 'retrain all under load s', 'influx req/plan tick', 'influx req/15 s', 'redis cmd/plan tick', 'redis cmd/15 s', 'worker CPU cores', 'worker RSS MiB', 'redis CPU/RSS', 'influxd CPU/RSS', 'load avg'];
   const rows = results.map((r) => [
     String(r.targets),
@@ -432,7 +511,6 @@ function printTable(results: RunResult[]): void {
     r.load,
   ]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  console.log('');
   console.log(line(header));
   console.log(line(header.map(() => '---')));
   for (const row of rows) console.log(line(row));

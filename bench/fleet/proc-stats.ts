@@ -25,6 +25,17 @@ export function readProc(pid: number): ProcSample | null {
   }
 }
 
+/** CPU seconds (user + system) of one thread of a process; the main thread's id is the pid (the event loop of a Node process). */
+export function readThreadCpuS(pid: number, tid = pid): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
 /** Tracks CPU seconds used since `start()` and the largest RSS seen, per named process. */
 export class ProcTracker {
   private readonly first = new Map<string, ProcSample>();
