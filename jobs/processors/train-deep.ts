@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { findSubject } from '../../src/config/subjects.js';
 import { championCard, selectChampion } from '../../src/forecasting/champion.js';
-import { deepCandidates, deepEnsembleWeights, deepTrainingDecision, type DeepTrainingStatus } from '../../src/forecasting/deep-training.js';
+import { carriedScores, deepCandidates, deepEnsembleWeights, deepTrainingDecision, type DeepTrainingStatus } from '../../src/forecasting/deep-training.js';
 import { disposeModel } from '../../src/forecasting/forecasters.js';
 import type { ModelInfo } from '../../src/state/state-store.js';
 import type { JobDeps } from '../deps.js';
@@ -62,9 +62,7 @@ export function trainDeepProcessor(deps: JobDeps, hooks: TrainDeepHooks = {}) {
     const id = subject.id;
     const budgetMs = deps.config.forecasting.deepBudget;
     const base = { at, budgetSeconds: budgetMs / 1000 };
-    const previous = (await deps.state.getModelInfo(id))?.deep;
-    // Scores of the last LSTM stay visible until this one replaces them.
-    const carried = previous ? { ...(previous.lstmMase !== undefined ? { lstmMase: previous.lstmMase } : {}), ...(previous.scores ? { scores: previous.scores } : {}) } : {};
+    const carried = carriedScores((await deps.state.getModelInfo(id))?.deep);
     const finish = async (state: DeepTrainingStatus['state'], reason: string, extra: Partial<DeepTrainingStatus> = {}, patch: Partial<ModelInfo> = {}): Promise<TrainDeepResult> => {
       await setDeepStatus(deps, id, { ...base, ...carried, state, reason, updatedAt: Date.now(), ...extra }, patch);
       const level = state === 'failed' ? 'warn' : 'info';

@@ -8,7 +8,7 @@ import { alreadyCovered, suggestCalendarFloors } from '../../src/scaling/learned
 import { modelCalendar } from '../model-calendar.js';
 import type { JobPayload } from '../queues.js';
 import type { TargetConfig } from '../../src/config/schema.js';
-import { deepTrainingDecision } from '../../src/forecasting/deep-training.js';
+import { carriedScores, deepTrainingDecision } from '../../src/forecasting/deep-training.js';
 import { setDeepStatus } from './train-deep.js';
 
 const DAY_MS = 86_400_000;
@@ -43,9 +43,7 @@ export function trainProcessor(deps: JobDeps, hooks: TrainHooks = {}) {
   const afterTraining = async (id: string, model: string, at: number, points: number, result: TrainResult): Promise<TrainResult> => {
     if (!hooks.queueDeep) return result;
     const decision = deepTrainingDecision(deps.config.forecasting, { model: model as TargetConfig['model'] }, points, deps.config.step, Math.ceil(deps.config.horizon / deps.config.step));
-    const previous = (await deps.state.getModelInfo(id))?.deep;
-    const carried = previous ? { ...(previous.lstmMase !== undefined ? { lstmMase: previous.lstmMase } : {}), ...(previous.scores ? { scores: previous.scores } : {}) } : {};
-    const status = { at, updatedAt: Date.now(), budgetSeconds: deps.config.forecasting.deepBudget / 1000, ...carried };
+    const status = { at, updatedAt: Date.now(), budgetSeconds: deps.config.forecasting.deepBudget / 1000, ...carriedScores((await deps.state.getModelInfo(id))?.deep) };
     if (!decision.train) {
       await setDeepStatus(deps, id, { ...status, state: 'skipped', reason: decision.reason });
       return result;

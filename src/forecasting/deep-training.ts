@@ -40,6 +40,12 @@ export interface DeepTrainingStatus {
   version?: number;
 }
 
+/** What a new status keeps of the previous one: the last LSTM's scores stay visible until a new training replaces them. */
+export function carriedScores(previous: DeepTrainingStatus | undefined): Pick<DeepTrainingStatus, 'lstmMase' | 'scores'> {
+  if (!previous) return {};
+  return { ...(previous.lstmMase !== undefined ? { lstmMase: previous.lstmMase } : {}), ...(previous.scores ? { scores: previous.scores } : {}) };
+}
+
 /** Weights of the first member tried for a pair with the LSTM in the deep job's choice: the combination's weights are chosen on validation. */
 export const DEEP_ENSEMBLE_WEIGHTS: readonly number[] = [0.25, 0.5, 0.75];
 
