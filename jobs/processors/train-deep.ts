@@ -132,7 +132,8 @@ export function trainDeepProcessor(deps: JobDeps, hooks: TrainDeepHooks = {}) {
     const seconds = Number(((Date.now() - started) / 1000).toFixed(1));
     const scores = Object.fromEntries(Object.entries(champion.scores).map(([name, s]) => [name, Number(s['mase']!.toFixed(4))]));
     const lstmMase = scores['lstm'];
-    const budgetNotes = champion.notes.filter((n) => /time budget/.test(n));
+    // Cut short in validation (the champion's notes) or in the continued epochs on all data (the model's own).
+    const budgetNotes = [...champion.notes, ...champion.model.predict(1).notes].filter((n) => /time budget/.test(n));
     const outcome = {
       seconds,
       stoppedByBudget: budgetNotes.length > 0,
