@@ -11,7 +11,11 @@
  *     BullMQ fires each scheduler at once, so the run starts with every target retrained again under planning
  *     load (what happens every 6 h); the run lasts `--duration`, or until that retrain has finished (at most
  *     `--max-duration`). Live load is written for every target every 30 s, as Telegraf would.
- * Measured in the run, after a 15 s warm-up: plan lag (due instant in the BullMQ job id -> completion event,
+ * Before that run, a plan-only phase (`--plan-only`, default 60 s; 0 skips it): one forecast round, then only the
+ * plan and reactive schedulers: the planning path's own lag, CPU, InfluxDB and Redis per tick. Its forecasts are
+ * all fresh, so until the next 5-minute step the plan window in Redis does not yet hold the step filling up and
+ * each tick still reads its forecast from InfluxDB (src/state/plan-forecast.ts); the full run shows the steady
+ * state. `--duration 0` stops after it. Measured in the run, after a 15 s warm-up: plan lag (due instant in the BullMQ job id -> completion event,
  * after the decision is written) p50/p99 of plan and reactive ticks, ticks done vs due, forecast lag, InfluxDB
  * requests per plan tick (a counting proxy between workers and influxd), Redis commands per plan tick (INFO
  * commandstats deltas on the bench's own redis-server, less the bench's own XREAD/INFO), CPU and RSS per process
