@@ -82,7 +82,8 @@ export function forecastProcessor(deps: JobDeps) {
     const forecast = latest.predict(horizonSteps);
     const stored = { target: id, issuedAt: at, model: forecast.model, startMs: forecast.startMs, stepMs: forecast.stepMs, mean: forecast.mean, intervals: forecast.intervals };
     // Redis first: the plan job's forecast while InfluxDB is away (the store write may only be buffered).
-    await deps.lastKnown?.putForecast(stored);
+    // The first time, the plan window is seeded from the store's forecast for the step filling up (one read per target).
+    await deps.lastKnown?.putForecast(stored, (from, to) => deps.store.readForecast(id, from, to));
     await deps.store.writeForecast(stored);
     return { target: id, model: forecast.model, points: forecast.mean.length };
   };

@@ -18,7 +18,7 @@ import { clusterSafePrefix } from '../core/redis-hash-tag.js';
 import type { TargetConfig } from '../config/schema.js';
 import { targetId } from '../config/targets.js';
 import type { ForecastPoint, MetricPoint, StoredForecast } from '../metrics/metrics-store.js';
-import { mergePlanForecast, type PlanForecastWindow } from './plan-forecast.js';
+import { mergePlanForecast, seedRange, seedWindow, type PlanForecastWindow } from './plan-forecast.js';
 
 export interface LiveSample {
   /** Epoch ms of the sample. */
@@ -31,11 +31,24 @@ export interface LastKnownStore {
   recordLoads(targets: readonly TargetConfig[], points: readonly MetricPoint[]): Promise<void>;
   /** The remembered load sample of a target taken in [at - lookbackMs, at], or null. */
   latestLoad(target: string, at: number, lookbackMs: number): Promise<LiveSample | null>;
-  /** Keeps the forecast, and merges it into the target's plan window (plan-forecast.ts). */
-  putForecast(forecast: StoredForecast): Promise<void>;
+  /**
+   * Keeps the forecast, and merges it into the target's plan window (plan-forecast.ts). `seed` reads the metrics
+   * store's forecast points in a range: asked once, when the target has no window yet, so the first window also
+   * holds the step filling up (without it the plan job reads InfluxDB until the next step).
+   */
+  putForecast(forecast: StoredForecast, seed?: (from: number, to: number) => Promise<ForecastPoint[]>): Promise<void>;
   getForecast(target: string): Promise<StoredForecast | null>;
   /** What the plan job reads every tick instead of asking the metrics store (plan-forecast.ts). */
   getPlanForecast(target: string): Promise<PlanForecastWindow | null>;
+}
+
+/** A first window from the metrics store's points for the seed range; none when there is no seed or it fails. */
+async function seeded(forecast: StoredForecast, seed?: (from: number, to: number) => Promise<ForecastPoint[]>): Promise<PlanForecastWindow | null> {
+  if (!seed) return null;
+  const range = seedRange(forecast);
+  if (range.to <= range.from) return null;
+  const points = await seed(range.from, range.to).catch(() => null);
+  return points ? seedWindow(points, range, forecast.stepMs) : null;
 }
 
 /** Whether a point carries this target's load (same measurement, every configured tag equal). */
@@ -108,10 +121,10 @@ export function createRedisLastKnownStore(redis: RedisClient, prefix = 'prescale
       const sample = JSON.parse(raw) as LiveSample;
       return sample.time <= at && sample.time >= at - lookbackMs ? sample : null;
     },
-    async putForecast(forecast) {
+    async putForecast(forecast, seed) {
       // Read, merge, write: only the target's own forecast jobs write its window, one at a time but for overlaps.
       const raw = await redis.hget(planKey, forecast.target);
-      const window = mergePlanForecast(raw ? (JSON.parse(raw) as PlanForecastWindow) : null, forecast);
+      const window = mergePlanForecast(raw ? (JSON.parse(raw) as PlanForecastWindow) : await seeded(forecast, seed), forecast);
       await redis.multi().hset(forecastKey, forecast.target, JSON.stringify(forecast)).hset(planKey, forecast.target, JSON.stringify(window)).exec();
     },
     async getForecast(target) {
@@ -143,10 +156,10 @@ export function createMemoryLastKnownStore(): LastKnownStore {
       const sample = raw ? (JSON.parse(raw) as LiveSample) : null;
       return sample && sample.time <= at && sample.time >= at - lookbackMs ? sample : null;
     },
-    async putForecast(forecast) {
+    async putForecast(forecast, seed) {
       forecasts.set(forecast.target, JSON.stringify(forecast));
       const raw = windows.get(forecast.target);
-      windows.set(forecast.target, JSON.stringify(mergePlanForecast(raw ? (JSON.parse(raw) as PlanForecastWindow) : null, forecast)));
+      windows.set(forecast.target, JSON.stringify(mergePlanForecast(raw ? (JSON.parse(raw) as PlanForecastWindow) : await seeded(forecast, seed), forecast)));
     },
     async getForecast(target) {
       const raw = forecasts.get(target);

@@ -52,6 +52,20 @@ export function mergePlanForecast(previous: PlanForecastWindow | null, forecast:
   return { fromMs, toMs, issuedAt, stepMs: step, points: [...byTime.values()].sort((a, b) => a.time - b.time) };
 }
 
+/**
+ * Where a target's first window starts and what it needs from the metrics store to start there: the step before
+ * the forecast's issue step up to the forecast's start (the step filling up comes from earlier issues).
+ */
+export function seedRange(forecast: StoredForecast): { from: number; to: number } {
+  return { from: Math.floor(forecast.issuedAt / forecast.stepMs) * forecast.stepMs - forecast.stepMs, to: forecast.startMs };
+}
+
+/** A window made of what the metrics store answered for seedRange (readForecast: the latest issue per timestamp). */
+export function seedWindow(points: ForecastPoint[], range: { from: number; to: number }, stepMs: number): PlanForecastWindow {
+  const inRange = points.filter((p) => p.time >= range.from && p.time < range.to).sort((a, b) => a.time - b.time);
+  return { fromMs: range.from, toMs: range.to, issuedAt: inRange.reduce((a, p) => Math.max(a, p.issuedAt), 0), stepMs, points: inRange };
+}
+
 /** The window's points in [from, to), or null when the window does not answer for all of it. */
 export function planForecastBetween(window: PlanForecastWindow | null, from: number, to: number): ForecastPoint[] | null {
   // Points lie on the grid: what matters is the first grid time in the range (the plan job asks from now - one step).

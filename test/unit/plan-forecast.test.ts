@@ -3,6 +3,7 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { createMemoryStore } from '../../src/metrics/memory-store.js';
 import type { StoredForecast } from '../../src/metrics/metrics-store.js';
+import { createMemoryLastKnownStore } from '../../src/state/last-known.js';
 import { mergePlanForecast, planForecastBetween, type PlanForecastWindow } from '../../src/state/plan-forecast.js';
 
 const STEP = 300_000;
@@ -53,6 +54,23 @@ describe('plan forecast window (kept in Redis for the plan job)', () => {
     }
     // Only the first ~two steps (before an earlier issue covers the step filling up) go to the store.
     expect(answered).toBeGreaterThan(ticks - 2 * (STEP / 15_000) - 1);
+  });
+
+  it('a first window seeded from the store answers at once (a restarted service, forecasts already in InfluxDB)', async () => {
+    const store = createMemoryStore();
+    // Forecasts of an earlier run: every minute for ten minutes.
+    for (let t = T0; t < T0 + 10 * MIN; t += MIN) await store.writeForecast(forecastAt(t, (t - T0) / MIN));
+    const at = T0 + 10 * MIN + 30_000;
+    const fresh = forecastAt(at, 99);
+    const seeded = createMemoryLastKnownStore();
+    const unseeded = createMemoryLastKnownStore();
+    await seeded.putForecast(fresh, (from, to) => store.readForecast('shop/web', from, to));
+    await unseeded.putForecast(fresh);
+    await store.writeForecast(fresh);
+    const [from, to] = [at - STEP, at + 90_000 + 15_000 + 2 * STEP];
+    expect(planForecastBetween(await seeded.getPlanForecast('shop/web'), from, to)).toEqual(await store.readForecast('shop/web', from, to));
+    // Without the seed the step filling up is unknown to the window: the plan job would ask the store.
+    expect(planForecastBetween(await unseeded.getPlanForecast('shop/web'), from, to)).toBeNull();
   });
 
   it('keeps the later issue per timestamp whatever the order of arrival', () => {
