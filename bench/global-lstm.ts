@@ -15,7 +15,8 @@
  * 2. Full history: the EVALUATION.md split of the held-out trace at 1 h and 1 d: the global model conditioned
  *    on the training part (never trained on it), fine-tuned on it, and the per-target hw (and LSTM with --lstm).
  *
- *   npm run bench:global [-- --only nasa] [--days 1,3,7] [--config '{"maxEpochs":6}'] [--lstm] [--out FILE]
+ *   npm run bench:global [-- --only nasa] [--days 1,3,7] [--config '{"maxEpochs":6}'] [--lstm] [--cold-only] [--out FILE]
+ * --days takes fractions too (0.25 = the first 6 hours; seasonal naive is n/a under a day).
  *   npm run bench:global -- --save-bundled     # trains on all six training parts, saves models/global/
  * Progress goes to stderr; the tables to stdout (and FILE).
  */
@@ -151,10 +152,11 @@ async function main() {
     const { series, season: m, hour: h, scale } = held;
 
     for (const k of days) {
-      const known = k * m;
+      const known = Math.round(k * m);
       const origins = Array.from({ length: Math.floor(m / h) }, (_, j) => known + j * h);
       const history = sliceSeries(series, 0, known);
-      const snaive = ruleMase(series, origins, h, scale, (o, j) => series.values[o + j - m]!);
+      // Under a day seasonal naive has nothing to repeat: n/a.
+      const snaive = known >= m ? ruleMase(series, origins, h, scale, (o, j) => series.values[o + j - m]!) : Number.NaN;
       const naive = ruleMase(series, origins, h, scale, (o) => series.values[o - 1]!);
       const ours = await scored('snaive', () => seasonalNaiveForecaster.fit(history), (model) => rollingMase(model, series, origins, h, scale));
       const hw = await scored('hw', () => holtWintersForecaster.fit(history), (model) => rollingMase(model, series, origins, h, scale));
@@ -166,6 +168,10 @@ async function main() {
       log(`${held.name} ${k}d: snaive ${fmt(snaive)} naive ${fmt(naive)} hw ${fmt(hw)} lstm ${fmt(lstm)} global ${fmt(conditioned)} tuned ${fmt(tuned)}`);
     }
 
+    if (process.argv.includes('--cold-only')) {
+      global.dispose();
+      continue;
+    }
     // Full history: the EVALUATION.md split; each model is fitted once on the training part and scored at both horizons.
     const train = sliceSeries(series, 0, held.nTrain);
     const { testLength } = splitSizes(series.values.length, m);
