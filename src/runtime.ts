@@ -84,6 +84,9 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
     throw error;
   }
   const store = createWriteBehindStore(influx, { logger: options.logger });
+  // Writes buffered during a degraded start go out as soon as InfluxDB answers (and has the database), not at the
+  // buffer's next backoff, which may be 30 s away.
+  void influxStartup.reachable.then(() => store.flush());
   const readiness = createReadinessCheck({ redis, store: influx, writeBuffer: () => store.bufferStatus() });
   const state = createRedisStateStore(redis, config.redis.prefix);
   const calendar = options.calendar ?? createRedisCalendarStore(redis, { prefix: config.redis.prefix, onInvalid: (id, error) => options.logger.warn({ id, err: (error as Error).message }, 'invalid calendar entry skipped') });

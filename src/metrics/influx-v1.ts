@@ -165,8 +165,11 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
     } catch {
       message ||= text.trim().slice(0, 300);
     }
-    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-    const what = response.status === 401 || response.status === 403 ? 'authentication failed' : `HTTP ${response.status}`;
+    // A missing database is transient where it matters: a server that just came back before Prescale (or an
+    // operator) created it, or a 2.x DBRP mapping made a moment later; dropping buffered writes for it loses data.
+    const databaseMissing = response.status === 404 && /database not found|bucket .*not found|DBRP/i.test(message);
+    const retryable = response.status >= 500 || response.status === 429 || response.status === 408 || databaseMissing;
+    const what = response.status === 401 || response.status === 403 ? 'authentication failed' : databaseMissing ? `database "${options.database}" not found (Prescale creates it at start when it may; with a token create it, or the DBRP mapping, first)` : `HTTP ${response.status}`;
     throw new ServiceError(SERVICE, address, `${method} ${path}: ${what}: ${message}`, retryable);
   }
 

@@ -84,13 +84,14 @@ describe('influx-v1 against the real server', () => {
     }
   });
 
-  it('an HTTP 4xx from influx is a non-retryable ServiceError carrying its message', async () => {
-    const store = createInfluxV1Store({ url: influxUrl, database: `${prefix}_never_created`, createDatabase: false });
+  it('a write to a database not made yet is a retryable ServiceError naming the database and the fix (buffered writes wait for it, never dropped)', async () => {
+    const database = `${prefix}_never_created`;
+    const store = createInfluxV1Store({ url: influxUrl, database, createDatabase: false });
     await store.ensureReady();
     const error = await store.writePoints([{ measurement: 'm', tags: {}, fields: { v: 1 }, time: Date.UTC(2026, 0, 1) }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceError);
-    expect((error as ServiceError).retryable).toBe(false);
-    expect((error as Error).message).toMatch(/HTTP 404: database not found/);
+    expect((error as ServiceError).retryable).toBe(true);
+    expect((error as Error).message).toContain(`database "${database}" not found`);
   });
 
   it('a type conflict rejected by influx (HTTP 400) is not retried and names the field', async () => {
