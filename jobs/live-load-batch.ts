@@ -46,7 +46,9 @@ export function createLiveLoadBatcher(store: MetricsStore, windowMs = LIVE_BATCH
     const from = Math.min(...group.map((p) => p.request.at - p.request.lookbackMs));
     let samples: Map<string, { time: number; value: number }>;
     try {
-      const rows = await store.latestPerSeries!({ measurement, field, groupBy: keys, at, lookbackMs: at - from });
+      // Only the series asked for: the store reads those, not the whole measurement.
+      const match = [...new Map(group.map((p) => [tagKey(keys, p.request.tags), p.request.tags] as const)).values()];
+      const rows = await store.latestPerSeries!({ measurement, field, groupBy: keys, ...(keys.length > 0 ? { match } : {}), at, lookbackMs: at - from });
       samples = new Map(rows.map((row) => [tagKey(keys, row.tags), { time: row.time, value: row.value }]));
     } catch (error) {
       for (const p of group) p.reject(error);

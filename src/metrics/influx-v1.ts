@@ -249,6 +249,8 @@ export function createInfluxV1Store(options: InfluxV1StoreOptions): MetricsStore
     async latestPerSeries(q) {
       validateLatestQuery(q);
       const where = timeConditions(q.at - q.lookbackMs, q.at, true);
+      const wanted = (q.match ?? []).map((tags) => tagConditions(tags)).filter((c) => c.length > 0);
+      if (wanted.length > 0) where.push(`(${wanted.map((c) => `(${c.join(' AND ')})`).join(' OR ')})`);
       const groupBy = q.groupBy.length > 0 ? ` GROUP BY ${q.groupBy.map(quoteIdent).join(', ')}` : '';
       const [result] = await query(`SELECT last(${quoteIdent(q.field)}) AS "value" FROM ${from(q.measurement)} WHERE ${where.join(' AND ')}${groupBy}`);
       return (result?.series ?? []).flatMap((series) => {

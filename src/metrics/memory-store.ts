@@ -91,7 +91,8 @@ export function createMemoryStore(): MetricsStore {
         const tags = Object.fromEntries(q.groupBy.map((k) => [k, s.tags[k] ?? '']));
         groups.set(JSON.stringify(q.groupBy.map((k) => tags[k])), tags);
       }
-      return [...groups.values()].flatMap((tags) => {
+      const wanted = q.match?.map((m) => JSON.stringify(q.groupBy.map((k) => m[k] ?? '')));
+      return [...groups.entries()].filter(([key]) => !wanted || wanted.includes(key)).map(([, tags]) => tags).flatMap((tags) => {
         // A tag absent from a series reads as '' (as InfluxDB groups it): match those series by absence.
         const present = Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== ''));
         const absent = Object.keys(tags).filter((k) => tags[k] === '');

@@ -411,6 +411,9 @@ export function latestPerSeriesContract(name: string, makeStore: () => Promise<M
         expected.filter((e) => e.sample !== null).map((e) => ({ tags: { service: e.service }, ...e.sample! })),
       );
       expect(batch.map((b) => b.tags['service'])).toEqual(['a', 'b b']);
+      // Only the series asked for.
+      const some = await store.latestPerSeries!({ ...q, groupBy: ['service'], match: [{ service: 'b b' }, { service: 'c' }] });
+      expect(some).toEqual(batch.filter((b) => b.tags['service'] === 'b b'));
     });
 
   });
