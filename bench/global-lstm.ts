@@ -164,7 +164,7 @@ async function main() {
       const conditioned = await scored('global', async () => global.conditionOn(history.values, history.startMs, history.stepMs), (model) => rollingMase(model, series, origins, h, scale));
       const tuned = await scored('fine-tuned', () => fineTuneGlobalLstm(global, history, { onProgress: progressPrinter(`fine-tune ${held.name} ${k}d`) }), (model) => rollingMase(model, series, origins, h, scale));
       const best = Math.min(...[snaive, naive, ours, hw, lstm].filter(Number.isFinite));
-      coldRows.push(`| ${held.name} | ${k} d | ${origins.length} | ${fmt(snaive)} | ${fmt(naive)} | ${fmt(ours)} | ${fmt(hw)} | ${fmt(lstm)} | **${fmt(conditioned)}** | ${fmt(tuned)} | ${conditioned < snaive ? 'yes' : 'no'} | ${Math.min(conditioned, tuned) < best ? 'yes' : 'no'} |`);
+      coldRows.push(`| ${held.name} | ${k} d | ${origins.length} | ${fmt(snaive)} | ${fmt(naive)} | ${fmt(ours)} | ${fmt(hw)} | ${fmt(lstm)} | **${fmt(conditioned)}** | ${fmt(tuned)} | ${Number.isFinite(snaive) ? (conditioned < snaive ? 'yes' : 'no') : 'n/a'} | ${Math.min(conditioned, tuned) < best ? 'yes' : 'no'} |`);
       log(`${held.name} ${k}d: snaive ${fmt(snaive)} naive ${fmt(naive)} hw ${fmt(hw)} lstm ${fmt(lstm)} global ${fmt(conditioned)} tuned ${fmt(tuned)}`);
     }
 
