@@ -303,7 +303,7 @@ function printSummary(summary: DemoSummary): void {
   console.log(budgetLine(summary.budget));
 }
 
-/** "error budget 0.1% of minutes over 1w: spent 0.83% of the 180 minutes observed (1.5 min short of capacity), left -0.73%; sizing x1.06 on P98". */
+/** "error budget 1% of minutes over 1w: spent 0.83% of the 180 minutes observed (1.5 min short of capacity), left 0.17%; sizing x1.06 on P98". */
 export function budgetLine(b: BudgetStatus): string {
   if (b.control === 'quantile') return `sizing: forecast P${b.quantile} (targets[].quantile overrides the error budget)`;
   const share = (x: number) => `${Number((x * 100).toPrecision(2))}%`;

@@ -82,7 +82,7 @@ describe('prescale simulate (CLI)', () => {
     expect(tight).toContain('sizing: the prescale policy spends an error budget of 0.05% of minutes short of capacity\n');
     expect(tight).toMatch(/prescale: error budget 0\.05% of minutes: .* spent [\d.]+%/);
     const byDefault = (await cli(args)).stdout;
-    expect(byDefault).toContain('an error budget of 0.1% of minutes short of capacity (the default; --budget sets it)');
+    expect(byDefault).toContain('an error budget of 1% of minutes short of capacity (the default; --budget sets it)');
     const quantile = (await cli([...args, '--quantile', '90'])).stdout;
     expect(quantile).toContain('sizing: the prescale policy sizes at the forecast P90 (--quantile: the error budget is off)');
     expect(quantile).not.toMatch(/prescale: error budget/);

@@ -9,6 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT, tracePath } from '../../src/core/paths.js';
 import { budgetLine, runDemo } from '../../src/demo/run-demo.js';
 import type { BudgetStatus } from '../../src/scaling/budget-observation.js';
+import { DEFAULT_UNDER_PROVISIONED_BUDGET } from '../../src/config/schema.js';
 
 describe('npm run demo (shortened replay)', () => {
   it('backfills, replays through the jobs and compares with a reactive-only autoscaler', async () => {
@@ -35,12 +36,12 @@ describe('npm run demo (shortened replay)', () => {
     expect(decisions).toBe(721 + 181);
     expect(summary.decisions['predictive']).toBeGreaterThan(0);
     // prescale.yaml sizes by the error budget: every planning tick of the replay observed a quarter minute.
-    expect(summary.budget).toMatchObject({ control: 'budget', budget: 0.001, windowMs: 7 * 86_400_000, quantile: 98 });
+    expect(summary.budget).toMatchObject({ control: 'budget', budget: DEFAULT_UNDER_PROVISIONED_BUDGET, windowMs: 7 * 86_400_000, quantile: 98 });
     const budget = summary.budget as Extract<BudgetStatus, { control: 'budget' }>;
     expect(budget.observedMinutes).toBeCloseTo(180, 0);
     expect(budget.spent).toBeCloseTo(budget.spentMinutes / budget.observedMinutes, 5);
-    expect(budget.left).toBeCloseTo(0.001 - budget.spent, 5);
-    expect(budgetLine(budget)).toMatch(/^error budget 0\.1% of minutes over 1w: spent [\d.]+% of the 180 minutes observed \([\d.]+ min short of capacity\), left -?[\d.]+%; sizing x\d\.\d\d on P98$/);
+    expect(budget.left).toBeCloseTo(DEFAULT_UNDER_PROVISIONED_BUDGET - budget.spent, 5);
+    expect(budgetLine(budget)).toMatch(/^error budget 1% of minutes over 1w: spent [\d.]+% of the 180 minutes observed \([\d.]+ min short of capacity\), left -?[\d.]+%; sizing x\d\.\d\d on P98$/);
     // Sanity, not a benchmark: Prescale stays in the HPA's league (a runaway forecast once made it 5x).
     expect(summary.prescale.replicaHours).toBeLessThan(1.5 * summary.reactiveOnly.replicaHours);
     for (const s of [summary.prescale, summary.reactiveOnly]) {

@@ -28,6 +28,7 @@ import { QueueSet } from '../../jobs/queue-set.js';
 import { QUEUES } from '../../jobs/queues.js';
 import { startWorkers } from '../../jobs/workers.js';
 import { readTrace } from '../contract/metrics-store.contract.js';
+import { DEFAULT_UNDER_PROVISIONED_BUDGET } from '../../src/config/schema.js';
 import { testJobDeps } from '../support/job-deps.js';
 
 const STEP = 300_000;
@@ -192,7 +193,7 @@ describe('what-if runs (real trace, real BullMQ worker and Redis)', () => {
           targetUtilization: 0.8,
           minReplicas: 1,
           maxReplicas: 200,
-          underProvisionedBudget: 0.001, // the target sets no quantile: its default error budget sizes, as in the service
+          underProvisionedBudget: DEFAULT_UNDER_PROVISIONED_BUDGET, // the target sets no quantile: its default error budget sizes, as in the service
           podStartupMs: 90_000,
           nodeStartupMs: 210_000,
           planEveryMs: 15_000,

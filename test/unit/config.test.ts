@@ -25,7 +25,7 @@ function expectConfigError(document: unknown, ...fragments: string[]): void {
 describe('config', () => {
   it('loads the example prescale.yaml with durations in milliseconds and defaults filled in', () => {
     const config = loadConfig(join(REPO_ROOT, 'prescale.yaml'), {});
-    expect(config.targets[0]).toMatchObject({ name: 'web', namespace: 'shop', podStartup: 90_000, targetUtilization: 0.8, quantile: 98, underProvisionedBudget: 0.001, budgetWindow: 7 * 86_400_000, quantileOverride: false });
+    expect(config.targets[0]).toMatchObject({ name: 'web', namespace: 'shop', podStartup: 90_000, targetUtilization: 0.8, quantile: 98, underProvisionedBudget: DEFAULT_UNDER_PROVISIONED_BUDGET, budgetWindow: 7 * 86_400_000, quantileOverride: false });
     expect(config.nodePools[0]).toMatchObject({ name: 'general', provisioning: 210_000, driver: { type: 'simulated' } });
     expect(config.schedule).toEqual({ train: 21_600_000, forecast: 60_000, plan: 15_000, reactive: 15_000, collect: 30_000, accuracy: 300_000 });
   });
