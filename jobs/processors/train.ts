@@ -10,6 +10,8 @@ import type { JobPayload } from '../queues.js';
 import type { TargetConfig } from '../../src/config/schema.js';
 import { carriedScores, deepTrainingDecision } from '../../src/forecasting/deep-training.js';
 import { setDeepStatus } from './train-deep.js';
+import { COLD_START_KIND } from '../../src/forecasting/champion.js';
+import type { RegularSeries } from '../../src/forecasting/forecaster.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -33,6 +35,37 @@ export interface TrainResult {
 export interface TrainHooks {
   /** Queues the subject's LSTM training for logical time `at` (train-deep.ts); returns its job id. Absent: never queued. */
   queueDeep?: (target: string, at: number) => Promise<string>;
+}
+
+/**
+ * A target with at least an hour but less than a day of its own history, choosing its model automatically, gets
+ * the bundled global LSTM conditioned on what it has (src/forecasting/global-lstm/cold-start.ts), stored as a
+ * model version like any champion. Null when it does not apply: too short, a model chosen in the config, or
+ * `forecasting.deep: off` (no networks on this installation).
+ */
+async function coldStart(deps: JobDeps, id: string, model: string, history: RegularSeries, at: number): Promise<{ version: number; info: Omit<ModelInfo, 'target' | 'trainedAt' | 'historyDays' | 'requiredHistoryDays'> } | null> {
+  if (model !== 'auto' || deps.config.forecasting.deep === 'off' || history.values.length * history.stepMs < 3_600_000) return null;
+  // Loaded only here: it brings TensorFlow.js, which processes that never cold-start should not pay for.
+  const { coldStartModel, needsColdStart } = await import('../../src/forecasting/global-lstm/cold-start.js');
+  if (!needsColdStart(history)) return null;
+  const fitted = await coldStartModel(history, id);
+  const artefact = fitted.toArtefact();
+  const { description, lastObservedMs } = fitted;
+  disposeModel(fitted);
+  artefact.trainedOn.seriesId = id;
+  const saved = await deps.models.saveVersion(id, artefact);
+  return {
+    version: saved.version,
+    info: {
+      kind: COLD_START_KIND,
+      description,
+      version: saved.version,
+      trainedUntil: lastObservedMs,
+      scores: {},
+      peakLoad: history.values.reduce((a, b) => Math.max(a, b), 0),
+      notes: [`cold start: the global LSTM (trained across other series) conditioned on this target's first ${Math.round((history.values.length * history.stepMs) / 3_600_000)} h, until a day of its own history (${new Date(at).toISOString()})`],
+    },
+  };
 }
 
 /**
@@ -64,7 +97,15 @@ export function trainProcessor(deps: JobDeps, hooks: TrainHooks = {}) {
     const historyDays = (points * deps.config.step) / DAY_MS;
     const baseInfo = { target: id, trainedAt: at, historyDays, requiredHistoryDays: REQUIRED_HISTORY_DAYS };
     if (!history || historyDays < REQUIRED_HISTORY_DAYS) {
-      const info: ModelInfo = { ...baseInfo, kind: 'none', description: 'none', version: 0, trainedUntil: at, scores: {}, notes: [`learning: ${historyDays.toFixed(1)} of ${REQUIRED_HISTORY_DAYS} days of history`] };
+      const learning = `learning: ${historyDays.toFixed(1)} of ${REQUIRED_HISTORY_DAYS} days of history`;
+      const cold = history ? await coldStart(deps, id, subject.model, history, at).catch((error: unknown) => ({ failed: (error as Error).message })) : null;
+      if (cold && 'version' in cold) {
+        // Forecasts from the first hours on (dashboard, API, the predicted-load metric); sizing stays live until a day.
+        await deps.state.setModelInfo({ ...baseInfo, ...cold.info, notes: [learning, ...cold.info.notes] });
+        deps.logger.info({ target: id, historyDays, version: cold.version }, 'cold start: the global LSTM conditioned on the first hours');
+        return { target: id, kind: COLD_START_KIND, version: cold.version, points, historyDays };
+      }
+      const info: ModelInfo = { ...baseInfo, kind: 'none', description: 'none', version: 0, trainedUntil: at, scores: {}, notes: [learning, ...(cold && 'failed' in cold ? [`cold start failed: ${cold.failed}`] : [])] };
       await deps.state.setModelInfo(info);
       deps.logger.info({ target: id, historyDays }, 'not enough history to train');
       return { target: id, kind: 'none', version: null, points, historyDays };

@@ -1,7 +1,9 @@
 /**
  * The train job with the real trainer, as the runtime wires it (src/runtime.ts: champion selection by inner
  * backtest, the folder model store, Redis state, the real influxd 1.6.7 with a database per test):
- * - too little history: the target stays in learning mode and nothing is stored;
+ * - under a day of history the target stays in learning mode (sizing live); from its first hour it forecasts with
+ *   the bundled global LSTM conditioned on it (stored as a model version); under an hour, or with
+ *   forecasting.deep off, nothing is stored;
  * - a new model measurably worse than the one in use is stored but not promoted: the store keeps serving the
  *   better one, and the model info says why (the worse history is a named synthetic: noise);
  * - reactive interventions recurring at the same time of week become suggested floors (state.getSuggestions) and
@@ -78,15 +80,44 @@ describe('train job with the real trainer (real Redis, real InfluxDB, folder mod
       .map((p) => ({ measurement: 'http_requests', tags: { service: 'nasa' }, fields: { requests: p.v }, time: p.time }));
   const nasaTarget = { name: 'web', namespace: 'shop', load: { measurement: 'http_requests', field: 'requests', tags: { service: 'nasa' } }, capacityPerReplica: 20, minReplicas: 2, maxReplicas: 100, podStartup: '90s' };
 
-  it('stays in learning mode with less than a day of history and stores no model', async () => {
+  it('under a day of history: stays in learning mode, and from its first hour forecasts with the global LSTM conditioned on it (stored as a version)', async () => {
     const at = nasa.startMs + 12 * HOUR;
     const { runtime: rt, models } = await start({ history: '7d', horizon: '2h', targets: [nasaTarget] }, at);
     await rt.store.writePoints(nasaPoints(nasa.startMs, at));
     const result = await train(rt, at);
-    expect(result).toMatchObject({ target: 'shop/web', kind: 'none', version: null, points: 144 });
+    expect(result).toMatchObject({ target: 'shop/web', kind: 'global-lstm', version: 1, points: 144 });
     const info = await rt.state.getModelInfo('shop/web');
-    expect(info).toMatchObject({ kind: 'none', version: 0, historyDays: 0.5, requiredHistoryDays: 1 });
-    expect(info!.notes).toEqual(['learning: 0.5 of 1 days of history']);
+    // Still learning: the mode (src/scaling/mode.ts) keeps sizing live until a day of history.
+    expect(info).toMatchObject({ kind: 'global-lstm', version: 1, historyDays: 0.5, requiredHistoryDays: 1 });
+    expect(info!.notes[0]).toBe('learning: 0.5 of 1 days of history');
+    expect(info!.notes[1]).toMatch(/^cold start: the global LSTM .* first 12 h/);
+    expect(createModelStore({ root: models }).versions('shop/web')).toEqual([1]);
+    // The forecast job serves it: the next two hours, near the NASA load that followed (not the flat last value).
+    const forecast = await forecastProcessor(rt.deps)({ data: { at, target: 'shop/web' }, updateProgress: async () => {} } as unknown as Job<JobPayload<'forecast'>>);
+    expect(forecast).toMatchObject({ target: 'shop/web', points: 24 });
+    const stored = await rt.store.readForecast('shop/web', at, at + 2 * HOUR);
+    expect(stored.length).toBeGreaterThanOrEqual(23);
+    const actual = nasaPoints(at, at + 2 * HOUR).map((p) => p.fields['requests']!);
+    const mae = stored.slice(0, actual.length).reduce((sum, p, i) => sum + Math.abs(p.mean - actual[i]!), 0) / actual.length;
+    const lastValue = nasaPoints(at - 300_000, at)[0]!.fields['requests']!;
+    const naiveMae = actual.reduce((sum, v) => sum + Math.abs(lastValue - v), 0) / actual.length;
+    expect(mae).toBeLessThan(naiveMae * 1.5);
+  }, 60_000);
+
+  it('under an hour of history: no model, learning mode, nothing stored', async () => {
+    const short = nasa.startMs + 45 * 60_000;
+    const { runtime: rt, models } = await start({ history: '7d', horizon: '2h', targets: [nasaTarget] }, short);
+    await rt.store.writePoints(nasaPoints(nasa.startMs, short));
+    expect(await train(rt, short)).toMatchObject({ target: 'shop/web', kind: 'none', version: null, points: 9 });
+    expect(createModelStore({ root: models }).versions('shop/web')).toEqual([]);
+  });
+
+  it('with forecasting.deep off (no networks): under a day stays without a model, as before', async () => {
+    const at = nasa.startMs + 12 * HOUR;
+    const { runtime: rt, models } = await start({ history: '7d', horizon: '2h', forecasting: { deep: 'off' }, targets: [nasaTarget] }, at);
+    await rt.store.writePoints(nasaPoints(nasa.startMs, at));
+    expect(await train(rt, at)).toMatchObject({ kind: 'none', version: null, points: 144 });
+    expect((await rt.state.getModelInfo('shop/web'))!.notes).toEqual(['learning: 0.5 of 1 days of history']);
     expect(createModelStore({ root: models }).versions('shop/web')).toEqual([]);
   });
 
