@@ -68,7 +68,7 @@ describe('prescale status and forecast', () => {
     expect(table.stderr).toBe('');
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('server time 2026-11-27 09:00 EST (times in America/New_York)');
-    expect(table.stdout).toMatch(/shop\/web\s+learning\s+direct\s+3\s+3\s+ets\(A,N,A\)\[288\]\s+0\.1% \/ 1w, spent 0%, left 0\.1%, x1\.00 on P98\s+2026-11-27 08:58 EST \(2m ago\)\s+forecast P98 240 \/ 100 per replica/);
+    expect(table.stdout).toMatch(/shop\/web\s+learning\s+direct\s+3\s+3\s+ets\(A,N,A\)\[288\]\s+1% \/ 1w, spent 0%, left 1%, x1\.00 on P98\s+2026-11-27 08:58 EST \(2m ago\)\s+forecast P98 240 \/ 100 per replica/);
     expect(table.stdout).toMatch(/general\s+2\s+\d+\s+\d+/);
 
     const json = await runPrescale(['status', '--json'], { PRESCALE_SERVER: base });

@@ -13,7 +13,7 @@ const target = (over: Record<string, unknown> = {}) => targetSchema.parse({ name
 
 describe('dashboard: error budget line', () => {
   it('shows the budget, window, spent, left and the multiplier; or the quantile override', () => {
-    const t = target();
+    const t = target({ underProvisionedBudget: 0.001 });
     const config = targetBudgetConfig(t);
     let state = initialBudgetState(config, T0);
     // 1,000 minutes observed, one of them short: 0.1% spent of a 0.1% budget.

@@ -52,7 +52,7 @@ describe('error budget: what a planning tick observes', () => {
   });
 
   it('short ticks tighten the sizing, and a replayed tick counts once', () => {
-    const config = targetBudgetConfig(target());
+    const config = targetBudgetConfig(target({ underProvisionedBudget: 0.001 }));
     let state = initialBudgetState(config, T0 - TICK);
     const multipliers: number[] = [];
     for (let i = 0; i < 8; i++) {
