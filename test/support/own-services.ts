@@ -6,7 +6,7 @@
  * Left out: anything but loopback, authentication, and clean-up of a process the test forgot (each test
  * calls `dispose()` in afterAll).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +27,17 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
 
+/** Fails, saying what to install, when a service binary is missing (a spawn would only emit an unhandled error). */
+export function requireBinary(binary: string, who = 'the tests'): void {
+  if (spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0) {
+    throw new Error(`${who} need ${binary}: run "bash scripts/services.sh install" (Debian packages redis-server, influxdb)`);
+  }
+}
+
 export interface OwnService {
   url: string;
+  /** The running process's pid (for /proc readings); undefined while stopped. */
+  readonly pid: number | undefined;
   /** The data dir (AOF, WAL), kept across restarts. */
   dir: string;
   /** Starts the process (again, unless it runs) and waits until it answers. */
@@ -47,6 +56,9 @@ async function ownProcess(dir: string, url: string, spawnOne: () => ChildProcess
   const service: OwnService = {
     url,
     dir,
+    get pid() {
+      return child?.pid;
+    },
     async start() {
       if (child) return; // running already
       child = spawnOne();
@@ -78,6 +90,8 @@ export async function ownRedis(args: string[]): Promise<OwnService> {
     () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args], { stdio: 'ignore' }),
     async () => {
       const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+      // Refused while the server starts: connect() rejects, which is the answer; the event is not news.
+      client.on('error', () => undefined);
       try {
         await client.connect();
         // Loading the AOF answers LOADING errors until done: wait for a real PONG.
