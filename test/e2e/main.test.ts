@@ -12,19 +12,32 @@ import { REPO_ROOT } from '../../src/core/paths.js';
 import { main, parseRoles } from '../../src/main.js';
 import { QUEUES } from '../../jobs/queues.js';
 
+/** The service's env for a test: the run's Redis and InfluxDB, free ports, its own prefix and models folder. */
+const envFor = (prefix: string) => ({
+  PRESCALE_INFLUX_URL: inject('influxUrl'),
+  PRESCALE_INFLUX_DATABASE: 'main_test',
+  PRESCALE_REDIS_URL: inject('redisUrl'),
+  PRESCALE_REDIS_PREFIX: prefix,
+  PRESCALE_HTTP_PORT: '0',
+  PRESCALE_LOG_LEVEL: 'warn',
+  PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-${prefix}-models`),
+});
+
+/** Removes the test's queues; only once the workers are closed: obliterating under a running worker fails its job. */
+async function obliterateQueues(prefix: string): Promise<void> {
+  const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+  for (const name of Object.values(QUEUES)) {
+    const queue = new Queue(name, { connection, prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+  await connection.quit();
+}
+
 describe('prescale main (roles api, worker, scheduler)', () => {
   it('starts on prescale.yaml, registers every schedule, serves /api/status and stops', async () => {
     const prefix = `main-test-${process.pid}`;
-    const env = {
-      PRESCALE_INFLUX_URL: inject('influxUrl'),
-      PRESCALE_INFLUX_DATABASE: 'main_test',
-      PRESCALE_REDIS_URL: inject('redisUrl'),
-      PRESCALE_REDIS_PREFIX: prefix,
-      PRESCALE_HTTP_PORT: '0',
-      PRESCALE_EXTERNAL_METRICS_PORT: '0',
-      PRESCALE_LOG_LEVEL: 'warn',
-      PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-main-test-models-${process.pid}`),
-    };
+    const env = { ...envFor(prefix), PRESCALE_EXTERNAL_METRICS_PORT: '0' };
     const running = await main([`--config=${join(REPO_ROOT, 'prescale.yaml')}`], env);
     try {
       expect(running.roles).toEqual(['api', 'worker', 'scheduler']);
@@ -45,27 +58,12 @@ describe('prescale main (roles api, worker, scheduler)', () => {
       await running.stop();
     }
     await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
-    // Cleaned up only once the workers are closed: obliterating under a running worker fails its job.
-    const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-    for (const name of Object.values(QUEUES)) {
-      const queue = new Queue(name, { connection, prefix });
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-    await connection.quit();
+    await obliterateQueues(prefix);
   });
 
   it('a worker-only process serves /healthz and /readyz for its probes, and nothing of the API', async () => {
     const prefix = `main-worker-test-${process.pid}`;
-    const env = {
-      PRESCALE_INFLUX_URL: inject('influxUrl'),
-      PRESCALE_INFLUX_DATABASE: 'main_test',
-      PRESCALE_REDIS_URL: inject('redisUrl'),
-      PRESCALE_REDIS_PREFIX: prefix,
-      PRESCALE_HTTP_PORT: '0',
-      PRESCALE_LOG_LEVEL: 'warn',
-      PRESCALE_MODELS_DIR: join(tmpdir(), `prescale-main-worker-test-models-${process.pid}`),
-    };
+    const env = envFor(prefix);
     const running = await main([`--config=${join(REPO_ROOT, 'prescale.yaml')}`, '--roles=worker'], env);
     try {
       expect(running.roles).toEqual(['worker']);
@@ -83,13 +81,7 @@ describe('prescale main (roles api, worker, scheduler)', () => {
       await running.stop();
     }
     await expect(fetch(`${running.url}/healthz`)).rejects.toThrow();
-    const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-    for (const name of Object.values(QUEUES)) {
-      const queue = new Queue(name, { connection, prefix });
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-    await connection.quit();
+    await obliterateQueues(prefix);
   });
 
   it('rejects unknown roles with a message naming them', () => {
