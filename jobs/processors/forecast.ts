@@ -72,14 +72,23 @@ export function forecastProcessor(deps: JobDeps) {
       if (fresh && fresh.startMs === from) model = model.update(fresh.values);
     }
     // A fallback is never cached: the store is tried again next run (an operator may have restored a version).
-    if (cached.version >= 0) cache.set(id, { version: cached.version, model });
+    const keep = cached.version >= 0;
+    if (keep) cache.set(id, { version: cached.version, model });
+    // Models derived by update() hold their network (LSTM) until disposed: release the one this run replaced.
+    if (model !== cached.model) disposeModel(cached.model);
     const horizonSteps = Math.ceil(deps.config.horizon / step);
     let latest = model;
-    if (model.lastObservedMs + step === to && at > to) {
-      const partial = await readHistory(deps.store, subject.metric, to, at + 1, step);
-      if (partial && partial.startMs === to && partial.values.length === 1) latest = model.update(partial.values);
+    let forecast: ReturnType<FittedModel['predict']>;
+    try {
+      if (model.lastObservedMs + step === to && at > to) {
+        const partial = await readHistory(deps.store, subject.metric, to, at + 1, step);
+        if (partial && partial.startMs === to && partial.values.length === 1) latest = model.update(partial.values);
+      }
+      forecast = latest.predict(horizonSteps);
+    } finally {
+      if (latest !== model) disposeModel(latest);
+      if (!keep) disposeModel(model);
     }
-    const forecast = latest.predict(horizonSteps);
     const stored = { target: id, issuedAt: at, model: forecast.model, startMs: forecast.startMs, stepMs: forecast.stepMs, mean: forecast.mean, intervals: forecast.intervals };
     // Redis first: the plan job's forecast while InfluxDB is away (the store write may only be buffered).
     // The first time, the plan window is seeded from the store's forecast for the step filling up (one read per target).
