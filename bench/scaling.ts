@@ -1,15 +1,20 @@
 /**
- * `npm run bench:scaling [-- --traces elb,nasa] [-- --quantile 95]`
+ * `npm run bench:scaling [-- --traces elb,nasa] [-- --budget 0.001 | --quantile 95]`
  *
  * Replays every trace in data/traces through the simulated cluster under the prescale, hpa and oracle
  * policies (pod start-up 90 s, node start-up 210 s, target utilisation 0.8, 15 s ticks) and prints, per
  * trace and policy, under-provisioned minutes, replica-hours and slack, with the targets of issue 4 for
  * prescale: under-provisioned minutes <= 0.2 x the HPA's, replica-hours <= 1.0 x the HPA's, slack <= 25%.
  *
+ * Prescale is sized as the service sizes a target by default: the error-budget controller at the default budget
+ * (DEFAULT_UNDER_PROVISIONED_BUDGET, 1% of minutes), or `--budget`; `--quantile` is the expert override (a fixed
+ * quantile, no controller), as targets[].quantile is.
+ *
  * Capacity per replica per trace: p95(demand) / 25 to two significant digits, so that the peak needs
  * roughly 20-40 replicas; printed in the table. Takes a minute or two: run it once, not in a loop.
  */
 import { basename, join } from 'node:path';
+import { DEFAULT_UNDER_PROVISIONED_BUDGET } from '../src/config/schema.js';
 import { POLICY_NAMES, simulate } from '../src/simulator/replay.js';
 import { summarize, type PolicySummary } from '../src/simulator/summary.js';
 import { loadTrace } from '../src/simulator/trace.js';
@@ -26,6 +31,11 @@ const only = arg('--traces')?.split(',');
 /** The prescale policy's forecast quantile (target.quantile), to sweep the cost/risk trade-off; default the config default. */
 const quantile = arg('--quantile') !== undefined ? Number(arg('--quantile')) : undefined;
 if (quantile !== undefined && !(quantile >= 50 && quantile <= 99)) throw new Error(`--quantile: expected a percentile from 50 to 99, got "${arg('--quantile')}"`);
+const budgetArg = arg('--budget');
+if (budgetArg !== undefined && quantile !== undefined) throw new Error('--budget and --quantile: give one (a quantile switches the error-budget controller off)');
+const budget = budgetArg !== undefined ? Number(budgetArg) : DEFAULT_UNDER_PROVISIONED_BUDGET;
+if (!(budget > 0 && budget < 1)) throw new Error(`--budget: expected a share of minutes between 0 and 1 (0.01 = 1%), got "${budgetArg}"`);
+const sizing = quantile !== undefined ? { quantile } : { underProvisionedBudget: budget };
 const files = traceFiles(only);
 
 const lines: string[] = [];
@@ -42,7 +52,7 @@ for (const file of files) {
   const notes: string[] = [];
   for (const policy of POLICY_NAMES) {
     const t0 = performance.now();
-    const result = await simulate(policy, { trace, capacityPerReplica: n, ...(quantile !== undefined ? { quantile } : {}) });
+    const result = await simulate(policy, { trace, capacityPerReplica: n, ...sizing });
     wall.set(policy, (performance.now() - t0) / 1000);
     summaries.set(policy, summarize(policy, result.rows));
     const counts = new Map<string, number>();
@@ -89,5 +99,6 @@ console.log(render(header));
 for (const row of table) console.log(render(row));
 console.log('');
 for (const line of lines) console.log(line);
+console.log(`\nprescale sized ${quantile !== undefined ? `at the fixed P${quantile}` : `by the error-budget controller, budget ${budget * 100}% of minutes`}`);
 console.log(`\ntargets for prescale: under-provisioned minutes <= ${TARGETS.underRatio} x HPA, replica-hours <= ${TARGETS.replicaHoursRatio} x HPA, slack <= ${TARGETS.slack * 100}%`);
 console.log(`${allPass ? 'ALL TARGETS MET' : 'SOME TARGETS MISSED'} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
