@@ -8,7 +8,7 @@
  *  1. W real worker processes (`src/main.ts --roles=worker`, simulated cluster, Holt-Winters for every target);
  *  2. one training round of all N targets, alone (training throughput);
  *  3. the service's real schedule registered (train 6 h, forecast 1 m, plan 15 s, reactive 15 s, accuracy 5 m):
- *     BullMQ fires each scheduler at once, so the run starts with every target retrained again under planning
+ *     the train schedulers fire at once, so the run starts with every target retrained again under planning
  *     load (what happens every 6 h); the run lasts `--duration`, or until that retrain has finished (at most
  *     `--max-duration`). Live load is written for every target every 30 s, as Telegraf would.
  * Before that run, a plan-only phase (`--plan-only`, default 60 s; 0 skips it): one forecast round, then only the
@@ -41,7 +41,8 @@ import { scheduleTable } from '../jobs/schedule-table.js';
 import { upsertSchedules } from '../jobs/wall-scheduler.js';
 import { startFleetServices, type FleetServices } from './fleet/services.js';
 import { startInfluxCounter, type InfluxCounter } from './fleet/influx-counter.js';
-import { ProcTracker, readThreadCpuS } from './fleet/proc-stats.js';
+import { nicedThreads, ProcTracker, readThreadCpuS } from './fleet/proc-stats.js';
+import { dueTicks } from './fleet/due-ticks.js';
 import { FLEET_FIELD, FLEET_MEASUREMENT, FLEET_NAMESPACE, fleetTargets, type FleetTarget } from './fleet/fleet-targets.js';
 
 const STEP_MS = 300_000;
@@ -294,6 +295,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     const coldTrainS = (Date.now() - coldStart) / 1000;
     log(`  training round: all ${targets.length} in ${coldTrainS.toFixed(1)} s (${coldFailed} failed), ${fmt((targets.length / coldTrainS) * 60, 0)} targets/min`);
     if (coldFailed > 0) log(`  some training failed: see ${dir}/worker-*.log`);
+    log(`  training threads below the event loop's priority: ${procs.map((p, i) => `worker-${i} ${nicedThreads(p.child.pid!).map((t) => `tid ${t.tid} nice ${t.nice}`).join(', ') || 'none'}`).join('; ')}`);
 
     // Lags go to the phase being measured: jobs due from its start on.
     let phase = { start: Infinity, plan: [] as number[], reactive: [] as number[], forecast: [] as number[] };
@@ -367,7 +369,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
         lagP50: quantile(lags, 0.5),
         lagP99: quantile(lags, 0.99),
         ticksPerS: jobs / seconds,
-        ticksDue: Math.floor((Date.now() - phase.start) / PLAN_MS) * targets.length * 2,
+        ticksDue: dueTicks(planTable, phase.start, Date.now()),
         ticksDone: lags.length,
         mainCpuMsPerTick: jobs > 0 ? (mainCpuS * 1000) / jobs : NaN,
         influxPerTick: jobs > 0 ? influxReqs / jobs : NaN,
@@ -377,7 +379,8 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
       log(`  plan only: lag p50 ${fmt(planOnly.lagP50)} s p99 ${fmt(planOnly.lagP99)} s, ${fmt(planOnly.ticksPerS, 1)} ticks/s, main-thread CPU ${fmt(planOnly.mainCpuMsPerTick)} ms/tick, InfluxDB ${fmt(planOnly.influxPerTick)} req/tick, Redis ${fmt(planOnly.redisPerTick, 1)} cmd/tick, load ${planOnly.load}`);
     }
 
-    // 3. The real schedule. Completion events give lags; every scheduler fires at once, so all retrain now.
+    // 3. The real schedule. Completion events give lags; the train schedulers fire at once, so all retrain now
+    // (plan, reactive and forecast ticks are spread over their periods: jobs/schedule-offset.ts).
     if (options.durationMs === 0) {
       tracker.sample();
       const report = tracker.report(1);
@@ -432,7 +435,7 @@ async function runOnce(services: FleetServices, counter: InfluxCounter, database
     const procReport = tracker.report(seconds);
     const workerStats = procReport.filter((p) => p.name.startsWith('worker-'));
     const find = (name: string) => procReport.find((p) => p.name === name)!;
-    const windowDue = Math.floor((windowEnd - windowStart) / PLAN_MS) * targets.length * 2;
+    const windowDue = dueTicks(table, windowStart, windowEnd);
     const load = loadavg().map((v) => v.toFixed(2)).join(' ');
     const result: RunResult = {
       targets: targets.length,

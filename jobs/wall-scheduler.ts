@@ -4,10 +4,24 @@ import type { ScheduledJob } from './schedule-table.js';
 /**
  * Registers the schedule table as BullMQ job schedulers (`upsertJobScheduler`: idempotent, so every
  * scheduler replica can run it at start-up), and removes schedulers of targets no longer configured.
+ * A job with `offsetMs` falls due at that offset within its period (BullMQ `every` + `offset`: the job id's
+ * instant is the due instant, offset included); one without runs at once, then every period from then.
  */
-export async function upsertSchedules(queues: QueueSet, table: ScheduledJob[]): Promise<{ upserted: number; removed: number }> {
+export async function upsertSchedules(queues: QueueSet, table: ScheduledJob[]): Promise<{ upserted: number; removed: number; rephased: number }> {
+  const existing = new Map<string, { offset?: number; every?: number }>();
+  for (const queue of Object.values(queues.queues)) for (const s of await queue.getJobSchedulers()) existing.set(s.key, s);
+  let rephased = 0;
   for (const job of table) {
-    await queues.queueOf(job.name).upsertJobScheduler(job.id, { every: job.everyMs }, { name: job.name, data: job.data });
+    const queue = queues.queueOf(job.name);
+    const before = existing.get(job.id);
+    // BullMQ keeps a scheduler's phase across upserts: one registered before its offset (or with another) would
+    // keep falling due where it was, so it is registered anew.
+    if (job.offsetMs !== undefined && before && (before.offset !== job.offsetMs || before.every !== job.everyMs)) {
+      await queue.removeJobScheduler(job.id);
+      rephased++;
+    }
+    const repeat = job.offsetMs !== undefined ? { every: job.everyMs, offset: job.offsetMs } : { every: job.everyMs };
+    await queue.upsertJobScheduler(job.id, repeat, { name: job.name, data: job.data });
   }
   const wanted = new Set(table.map((j) => j.id));
   let removed = 0;
@@ -20,5 +34,5 @@ export async function upsertSchedules(queues: QueueSet, table: ScheduledJob[]): 
       }
     }
   }
-  return { upserted: table.length, removed };
+  return { upserted: table.length, removed, rephased };
 }

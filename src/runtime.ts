@@ -95,7 +95,13 @@ export async function createRuntime(config: PrescaleConfig, options: RuntimeOpti
   const events = createRedisEventCounters(redis, config.redis.prefix);
   const jobStats = createRedisJobStatsStore(redis, config.redis.prefix);
   const horizonSteps = Math.ceil(config.horizon / config.step);
-  const trainer = options.trainOnThread === false ? null : createThreadedTrainer();
+  const trainer =
+    options.trainOnThread === false
+      ? null
+      : createThreadedTrainer({
+          onPriority: (p) =>
+            'error' in p ? options.logger.warn({ err: p.error }, 'training thread keeps the process priority: fits compete with planning for the cores') : options.logger.info(p, 'training thread started at a lower priority'),
+        });
   const deps: JobDeps = {
     config,
     clock: options.clock,

@@ -2,7 +2,7 @@
  * CPU and memory of a process from /proc (Linux): CPU seconds (user + system) and resident set size, sampled
  * so the bench reports per process: the worker processes, redis-server, influxd and the bench itself.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_S = 100;
 
@@ -60,5 +60,21 @@ export class ProcTracker {
       const cpuS = (this.last.get(name)?.cpuS ?? 0) - (this.first.get(name)?.cpuS ?? 0);
       return { name, cpuS, cores: seconds > 0 ? cpuS / seconds : 0, rssMaxMiB: this.maxRss.get(name) ?? 0 };
     });
+  }
+}
+
+/** Nice values of a process's threads that differ from its main thread's (the training thread: src/forecasting/thread-priority.ts). */
+export function nicedThreads(pid: number): { tid: number; nice: number }[] {
+  const niceOf = (tid: string) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  try {
+    const main = niceOf(String(pid));
+    return readdirSync(`/proc/${pid}/task`)
+      .map((tid) => ({ tid: Number(tid), nice: niceOf(tid) }))
+      .filter((t) => t.nice !== main);
+  } catch {
+    return [];
   }
 }

@@ -23,7 +23,11 @@ export type ThreadReply =
       id: number;
       result: { artefact: ModelArtefact; kind: string; scores: Record<string, Record<string, number>>; notes: string[]; backtestMase?: number; naiveMase?: number };
     }
-  | { id: number; error: { name: string; message: string; retryable: boolean } };
+  | { id: number; error: { name: string; message: string; retryable: boolean } }
+  /** Posted once at the thread's start: its id and nice value, or why its priority stayed (thread-priority.ts). */
+  | { id: -1; thread: ThreadPriority };
+
+export type ThreadPriority = { tid: number; nice: number } | { error: string };
 
 export type ThreadedChampion = Omit<ChampionResult, 'table'>;
 
@@ -49,14 +53,17 @@ class ThreadError extends PrescaleError {
 }
 
 export interface ThreadedTrainer {
+  /** The training thread's id and nice value once it has started (null before), or why it was not lowered. */
+  priority(): ThreadPriority | null;
   /** Fits on the thread; `options` must be threadable. */
   train(series: RegularSeries, options: ChampionOptions): Promise<ThreadedChampion>;
   /** Ends the thread (pending fits reject). */
   close(): Promise<void>;
 }
 
-export function createThreadedTrainer(): ThreadedTrainer {
+export function createThreadedTrainer(options: { onPriority?: (priority: ThreadPriority) => void } = {}): ThreadedTrainer {
   let worker: Worker | null = null;
+  let priority: ThreadPriority | null = null;
   let nextId = 0;
   const pending = new Map<number, { resolve: (r: ThreadReply) => void; reject: (e: Error) => void; onProgress?: (fraction: number, message?: string) => void }>();
   const failAll = (error: Error) => {
@@ -71,6 +78,11 @@ export function createThreadedTrainer(): ThreadedTrainer {
     const entry = new URL('./train-thread.ts', import.meta.url).href;
     const w = new Worker(`import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
     w.on('message', (reply: ThreadReply) => {
+      if ('thread' in reply) {
+        priority = reply.thread;
+        options.onPriority?.(reply.thread);
+        return;
+      }
       const p = pending.get(reply.id);
       if (!p) return;
       if ('progress' in reply) p.onProgress?.(reply.progress.fraction, reply.progress.message);
@@ -85,8 +97,9 @@ export function createThreadedTrainer(): ThreadedTrainer {
     return w;
   };
   return {
-    async train(series, options) {
-      const { onProgress, calendar: _calendar, forecasters: _forecasters, ...plain } = options;
+    priority: () => priority,
+    async train(series, fitOptions) {
+      const { onProgress, calendar: _calendar, forecasters: _forecasters, ...plain } = fitOptions;
       const id = nextId++;
       const w = thread();
       // Busy, the thread keeps the process alive; idle, it does not.

@@ -7,9 +7,12 @@ import { selectChampion, type ChampionOptions } from './champion.js';
 import { disposeModel } from './forecasters.js';
 import type { RegularSeries } from './forecaster.js';
 import type { ThreadReply } from './threaded-trainer.js';
+import { niceThisThread } from './thread-priority.js';
 
 if (!parentPort) throw new Error('train-thread.ts runs only as a worker thread (see threaded-trainer.ts)');
 const port = parentPort;
+// Fits yield the cores to the planning event loops (thread-priority.ts); the main thread logs where that failed.
+port.postMessage({ id: -1, thread: niceThisThread() } satisfies ThreadReply);
 
 port.on('message', (request: { id: number; series: RegularSeries; options: ChampionOptions }) => {
   const { id, series, options } = request;

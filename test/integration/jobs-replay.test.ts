@@ -208,8 +208,8 @@ describe('BullMQ jobs on the replay clock (real Redis)', () => {
     await queues.queueOf('plan').upsertJobScheduler('plan.shop/removed', { every: 60_000 }, { name: 'plan', data: { target: 'shop/removed' } });
     const first = await upsertSchedules(queues, table);
     const second = await upsertSchedules(queues, table);
-    expect(first).toEqual({ upserted: table.length, removed: 1 });
-    expect(second).toEqual({ upserted: table.length, removed: 0 });
+    expect(first).toEqual({ upserted: table.length, removed: 1, rephased: 0 });
+    expect(second).toEqual({ upserted: table.length, removed: 0, rephased: 0 });
     const all = (await Promise.all(Object.values(queues.queues).map((q) => q.getJobSchedulers()))).flat();
     expect(all.map((s) => s.key).sort()).toEqual(table.map((j) => j.id).sort());
     expect(all.find((s) => s.key === `reactive.${id}`)?.every).toBe(15_000);

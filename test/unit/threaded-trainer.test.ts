@@ -1,9 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { sliceSeries } from '../../src/forecasting/backtest.js';
 import { selectChampion, type ChampionOptions } from '../../src/forecasting/champion.js';
 import { createThreadedTrainer, threadable } from '../../src/forecasting/threaded-trainer.js';
+import { TRAINING_THREAD_NICE } from '../../src/forecasting/thread-priority.js';
+
+/** A thread's nice value as the kernel has it: field 19 of /proc/<pid>/task/<tid>/stat. */
+const niceOf = (tid: number) => {
+  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+};
 
 // Three weeks of the NASA trace: a Holt-Winters fit of ~100 ms of CPU or more.
 const nasa = readCsvTrace(tracePath('nasa_http_jul1995_5min.csv')).series;
@@ -45,6 +53,17 @@ describe('threaded trainer', () => {
     expect(inline.stallMs).toBeGreaterThan(50);
     expect(threaded.stallMs).toBeLessThan(inline.stallMs / 2);
   }, 60_000);
+
+  it('fits at a lower priority than planning: the training thread alone is niced, not the process', async () => {
+    await trainer.train(series, options);
+    const priority = trainer.priority();
+    expect(priority).toEqual({ tid: expect.any(Number), nice: TRAINING_THREAD_NICE });
+    const { tid } = priority as { tid: number };
+    expect(tid).not.toBe(process.pid);
+    expect(niceOf(tid)).toBe(TRAINING_THREAD_NICE);
+    // The event loop's thread (its id is the pid) keeps the process's priority.
+    expect(niceOf(process.pid)).toBe(0);
+  });
 
   it('rebuilds errors from the thread with their retry decision', async () => {
     await expect(trainer.train(series, { ...options, candidates: ['no-such-kind'] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('no-such-kind') });
