@@ -22,6 +22,7 @@ const paramsSchema = z.object({
   notes: z.array(z.string()),
   trainedOn: z.object({ startMs: z.number(), endMs: z.number(), stepMs: z.number().positive(), points: z.number(), seriesId: z.string().optional() }),
   metrics: z.record(z.number()),
+  selfCheck: z.boolean().optional(),
 });
 
 const blobsSchema = z.object({ 'model.json': z.string().min(1), 'weights.bin': z.string() });

@@ -5,6 +5,7 @@ import type { SharedNetwork } from '../lstm/network.js';
 import { allocateGlobalSamples, rawView, writeGlobalSample } from './features.js';
 import { leadBucket, leadResidualQuantile, type LeadResidualTable } from './intervals.js';
 import { globalLayout, historyToKeep, minimumHistory } from './layout.js';
+import { blendedForecast, fitSelfCheck, selfCheckOrigins, type SelfCheckResult } from './self-check.js';
 import { globalInputTensors } from './training.js';
 
 export const GLOBAL_LSTM_KIND = 'global-lstm';
@@ -27,6 +28,11 @@ export interface GlobalLstmParams {
   notes: string[];
   trainedOn: ModelArtefact['trainedOn'];
   metrics: Record<string, number>;
+  /**
+   * Whether forecasts blend the network with the target's own day-ago and hour-ago values by a backtest on its
+   * last hours (self-check.ts). Absent (artefacts before it existed): on.
+   */
+  selfCheck?: boolean;
 }
 
 function checkLevels(levels: readonly number[]): void {
@@ -69,7 +75,7 @@ export class FittedGlobalLstm implements FittedModel {
   }
 
   /** The same network conditioned on `values` (a target's series on its grid, from its start). */
-  conditionOn(values: readonly number[], startMs: number, stepMs: number, seriesId?: string): FittedGlobalLstm {
+  conditionOn(values: readonly number[], startMs: number, stepMs: number, seriesId?: string, options: { selfCheck?: boolean } = {}): FittedGlobalLstm {
     if (this.disposed) throw new Error('global-lstm: conditionOn on a disposed model');
     if (!(stepMs > 0)) throw new InputError(`step ${stepMs} ms must be positive`, 'series.stepMs');
     assertFinite(values, 'series.values');
@@ -85,6 +91,7 @@ export class FittedGlobalLstm implements FittedModel {
         historyStartMs: startMs + dropped * stepMs,
         stepMs,
         notes: [...this.params.notes],
+        ...(options.selfCheck === undefined ? {} : { selfCheck: options.selfCheck }),
         // What this model has seen of its target (the global training set is in trainedSeries and metrics).
         trainedOn: { startMs, endMs: startMs + (values.length - 1) * stepMs, stepMs, points: values.length, ...(seriesId ? { seriesId } : {}) },
         description: `${this.params.weights === 'global' ? 'global-lstm' : 'global-lstm fine-tuned'}(${this.params.size.units}u, ${this.params.trainedSeries.length} series)`,
@@ -113,6 +120,11 @@ export class FittedGlobalLstm implements FittedModel {
     const scaleOf: number[] = [];
     let origin = params.history.length;
     let fallbacks = 0;
+    const check = params.selfCheck === false ? undefined : this.selfCheck();
+    if (check && check.weights.network < 1) {
+      const w = check.weights;
+      notes.push(`self-check on ${check.points} points of its last hours: network ${w.network.toFixed(1)}, day ago ${w.day.toFixed(1)}, hour ago ${w.hour.toFixed(1)}`);
+    }
     for (let pass = 0; pass < passes; pass++) {
       const view = rawView(values.subarray(0, origin), params.historyStartMs, params.stepMs);
       const { centre, scale } = writeGlobalSample(view, layout, 0, origin, buffers, 0);
@@ -123,6 +135,7 @@ export class FittedGlobalLstm implements FittedModel {
           value = values[origin - 1]!;
           fallbacks++;
         }
+        if (check && check.weights.network < 1) value = blendedForecast(values, layout, check, origin, j, value);
         value = Math.max(0, value);
         values[origin + j] = value;
         mean.push(value);
@@ -145,6 +158,24 @@ export class FittedGlobalLstm implements FittedModel {
       return { level, lower, upper };
     });
     return { startMs: this.lastObservedMs + params.stepMs, stepMs: params.stepMs, mean: mean.slice(0, h), intervals, model: params.description, notes };
+  }
+
+  /**
+   * Blend weights for a forecast from the end of the history: the network's one-hour forecasts from each of the
+   * last hours (one batched call) against the target's day-ago and hour-ago values (self-check.ts).
+   */
+  selfCheck(): SelfCheckResult {
+    const { params } = this;
+    const layout = globalLayout(params.stepMs);
+    const origins = selfCheckOrigins(params.history.length, layout);
+    if (origins.length === 0) return { weights: { network: 1, day: 0, hour: 0 }, points: 0 };
+    const h = layout.hourSteps;
+    const view = rawView(params.history, params.historyStartMs, params.stepMs);
+    const buffers = allocateGlobalSamples(origins.length, h);
+    const scales = origins.map((b, i) => writeGlobalSample(view, layout, 0, b, buffers, i));
+    const output = tf.tidy(() => (this.network.model.predict(globalInputTensors(buffers, origins.map((_, i) => i))) as tf.Tensor).dataSync() as Float32Array);
+    const forecasts = origins.map((_, i) => Array.from({ length: h }, (_, j) => Math.max(0, scales[i]!.centre + output[i * h + j]! * scales[i]!.scale)));
+    return fitSelfCheck(params.history, layout, origins, forecasts);
   }
 
   update(values: number[]): FittedGlobalLstm {
