@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { runBacktest } from '../../src/forecasting/backtest.js';
-import { ConformalModel, calibrate, conformalTable, halfWidthAt } from '../../src/forecasting/calibration.js';
+import { ConformalModel, MAX_ADAPT_FACTOR, calibrate, conformalTable, halfWidthAt } from '../../src/forecasting/calibration.js';
 import { selectChampion } from '../../src/forecasting/champion.js';
 import type { RegularSeries } from '../../src/forecasting/forecaster.js';
 import { loadModel } from '../../src/forecasting/forecasters.js';
@@ -99,19 +99,30 @@ describe('ConformalModel', () => {
     const width0 = model.predict(1).intervals[0]!.upper[0]! - model.predict(1).mean[0]!;
     for (let day = 0; day < 10; day++) {
       // +/-9 around the daily shape, flipping sign every day: seasonal naive is off by 18 at every point.
-      const next = Array.from({ length: 24 }, (_, t) => 100 + 50 * Math.sin((2 * Math.PI * t) / 24) + ((t + day) % 2 ? 9 : -9));
-      model = model.update(next) as ConformalModel;
+      for (let t = 0; t < 24; t++) model = model.update([100 + 50 * Math.sin((2 * Math.PI * t) / 24) + ((t + day) % 2 ? 9 : -9)]) as ConformalModel;
     }
     const f = model.predict(2);
     const width = f.intervals[0]!.upper[0]! - f.mean[0]!;
-    expect(width).toBeGreaterThan(width0 * 3);
-    expect(width).toBeLessThanOrEqual(width0 * 4 + 1e-9); // capped
+    expect(width).toBeGreaterThan(width0 * 4);
+    expect(width).toBeLessThanOrEqual(width0 * MAX_ADAPT_FACTOR + 1e-9); // capped
     expect(f.intervals[1]!.upper[0]!).toBeGreaterThanOrEqual(f.intervals[0]!.upper[0]!);
     const reloaded = await loadModel(JSON.parse(JSON.stringify(model.toArtefact())));
     expect(reloaded.predict(2)).toEqual(f);
     // A static table (rate 0) never moves.
     const still = new ConformalModel(inner, { ...table, adaptRate: 0 }).update(new Array(24).fill(1000));
     expect((still as ConformalModel).logScales).toEqual([0, 0]);
+  });
+
+  it('counts a batch of points beyond an hour as sqrt(hour / n) each: a day at once moves the scale less than a day point by point', async () => {
+    const inner = await seasonalNaiveForecaster.fit(synthetic, { seasonLengths: [24] });
+    const table = conformalTable(Array.from({ length: 20 }, () => [1]), [80], true, 'absolute', 0, 0.05);
+    const day = Array.from({ length: 24 }, (_, t) => 1000 + t); // every point far outside the bands
+    const atOnce = new ConformalModel(inner, table).update(day) as ConformalModel;
+    // Hourly steps: an hour is one point, so each of the 24 counts sqrt(1 / 24).
+    expect(atOnce.logScales[0]).toBeCloseTo(24 * Math.sqrt(1 / 24) * 0.05 * (1 - 0.2), 12);
+    let one: ConformalModel = new ConformalModel(inner, table);
+    for (const v of day) one = one.update([v]) as ConformalModel;
+    expect(one.logScales[0]).toBeCloseTo(24 * 0.05 * 0.8, 12);
   });
 
   it('round-trips through its artefact and keeps updating', async () => {
