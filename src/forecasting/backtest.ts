@@ -182,3 +182,52 @@ export function validationPlan(
   for (let o = last; o >= fitEnd; o -= stride) origins.push(o);
   return { fitEnd, horizon, origins: origins.reverse() };
 }
+
+/** One fold of a walk-forward validation: fitted on [0, fitEnd), forecast from each origin (ascending). */
+export interface ValidationFold {
+  fitEnd: number;
+  origins: number[];
+}
+
+/** A walk-forward validation: folds in time order; `origins` are all folds' origins, ascending. */
+export interface FoldedValidationPlan extends ValidationPlan {
+  /** Earliest fitEnd (the MASE scale is taken on [0, fitEnd)). */
+  fitEnd: number;
+  folds: ValidationFold[];
+}
+
+/** Most folds a walk-forward validation refits for (each a week): two months of validation. */
+export const MAX_VALIDATION_FOLDS = 8;
+/** Most origins over all folds of a walk-forward validation. */
+export const MAX_WALK_FORWARD_ORIGINS = 600;
+
+/**
+ * Walk-forward validation over as much of the training part as the models can be fitted on: the last fold
+ * is validationPlan's (the part EVALUATION.md's split would test), and earlier folds start a week apart,
+ * each refitted on everything before it, while at least two weeks (a weekly season seen twice) remain to fit
+ * on, up to `maxFolds`. A fold's origins stop before the next fold's start, so every origin is scored once.
+ * With one fold this is validationPlan. One origin every `stride` steps over all folds, at most `maxOrigins`.
+ */
+export function validationFolds(
+  n: number,
+  season: number,
+  horizon: number,
+  maxFolds = MAX_VALIDATION_FOLDS,
+  maxOrigins = MAX_WALK_FORWARD_ORIGINS,
+): FoldedValidationPlan | undefined {
+  const last = validationPlan(n, season, horizon, Number.MAX_SAFE_INTEGER);
+  if (!last) return undefined;
+  const week = 7 * season;
+  const starts = [last.fitEnd];
+  while (starts.length < maxFolds && starts[0]! - week >= 2 * week) starts.unshift(starts[0]! - week);
+  const lastOrigin = n - horizon;
+  const stride = Math.max(1, Math.ceil((lastOrigin - starts[0]! + 1) / maxOrigins));
+  // Aligned on the last point, as validationPlan: the final window ends at n.
+  const all: number[] = [];
+  for (let o = lastOrigin; o >= starts[0]!; o -= stride) all.push(o);
+  all.reverse();
+  const folds = starts
+    .map((fitEnd, i) => ({ fitEnd, origins: all.filter((o) => o >= fitEnd && o < (starts[i + 1] ?? Number.POSITIVE_INFINITY)) }))
+    .filter((fold) => fold.origins.length > 0);
+  return { fitEnd: folds[0]!.fitEnd, horizon, origins: folds.flatMap((f) => f.origins), folds };
+}

@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import { maseScale } from './accuracy.js';
-import { daySeason, rollForecasts, sliceSeries, validationPlan, type ValidationPlan } from './backtest.js';
+import { MAX_VALIDATION_FOLDS, daySeason, rollForecasts, sliceSeries, validationFolds, type FoldedValidationPlan } from './backtest.js';
 import { ConformalModel, calibrate } from './calibration.js';
 import { EnsembleModel } from './ensemble.js';
 import { DEFAULT_LEVELS, type FitOptions, type FittedModel, type Forecaster, type RegularSeries } from './forecaster.js';
@@ -9,10 +9,11 @@ import { SNAIVE_KIND } from './seasonal-naive.js';
 
 /**
  * Champion choice, the one the service and `prescale backtest --models auto` both use. Every candidate
- * (and every equal-weight pair of candidates) is scored by an inner rolling backtest on the last part of
- * the series it is given (see validationPlan); a model is promoted only if its validation MASE is below
- * seasonal naive's. The winner is refitted on the whole series and its intervals are calibrated by
- * split conformal on the winner's own validation residuals, per lead step (calibration.ts).
+ * (and every equal-weight pair of candidates) is scored by a walk-forward backtest over as much of the series
+ * as it is given (validationFolds: a fold a week, refitted on all before it, up to eight weeks; one hour or one
+ * day ahead, whichever horizon is asked for); a model is promoted only if its validation MASE is below seasonal
+ * naive's. The winner is refitted on the whole series and its intervals are calibrated by split conformal on
+ * the winner's own validation residuals over every fold, per lead step (calibration.ts).
  *
  * Nothing here looks past the end of `series`: in a backtest the caller passes the training part only.
  */
@@ -53,8 +54,14 @@ export interface ChampionOptions extends FitOptions {
   baseline?: string | false;
   /** Try equal-weight pairs of candidates. Default true. */
   ensembles?: boolean;
-  /** Default MAX_VALIDATION_ORIGINS (backtest.ts). */
+  /** Most validation origins over all folds. Default MAX_WALK_FORWARD_ORIGINS (backtest.ts). */
   maxValidationOrigins?: number;
+  /**
+   * Most walk-forward folds (a week each, refitted on all before it; backtest.ts validationFolds). Default
+   * MAX_VALIDATION_FOLDS; 1 validates on the last part only. A candidate trained on from its validation weights
+   * (the LSTM, continueFit) makes it 1: one training per fold would not fit its time budget.
+   */
+  validationFolds?: number;
   /**
    * Weights of the first member tried for a pair of candidates (the best on validation wins). Default
    * ENSEMBLE_WEIGHTS for every pair; the deep job tries more for the pairs with the LSTM.
@@ -85,6 +92,8 @@ export interface CandidateScore {
   mase: number;
   /** Validation sMAPE, percent. */
   smape: number;
+  /** Validation MASE of each walk-forward fold, oldest first (same scale). */
+  foldMase?: number[];
   fitSeconds: number;
   error?: string;
 }
@@ -129,7 +138,10 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
   if (candidates.length === 0) throw new InputError(`no forecaster available among ${requested.join(', ')}`);
 
   const season = daySeason(series.stepMs);
-  const plan = validationPlan(series.values.length, season, horizon, options.maxValidationOrigins);
+  const continued = options.continueTraining ?? true;
+  const slow = continued && (await Promise.all(candidates.map((kind) => forecasterOf(kind, options).catch(() => undefined)))).some((f) => f?.continueFit);
+  const folds = slow ? 1 : (options.validationFolds ?? MAX_VALIDATION_FOLDS);
+  const plan = validationFolds(series.values.length, season, horizon, folds, options.maxValidationOrigins);
   if (!plan) {
     // Too short to validate anything: the baseline (or the one model asked for) with its own intervals. Under
     // a season (and from an hour on) the baseline has no season to repeat: the global model, trained on other
@@ -156,7 +168,7 @@ export async function selectChampion(series: RegularSeries, options: ChampionOpt
 interface Selection {
   candidates: string[];
   baseline: string | false;
-  plan: ValidationPlan;
+  plan: FoldedValidationPlan;
   levels: number[];
   notes: string[];
   runs: CandidateRun[];
@@ -170,6 +182,7 @@ async function chooseAmong(series: RegularSeries, options: ChampionOptions, sele
   const progress = options.onProgress ?? (() => {});
   const scale = maseScale(series.values, plan.fitEnd, Math.min(season, Math.floor(plan.fitEnd / 2)));
   const actual = plan.origins.map((o) => series.values.slice(o, o + horizon));
+  const foldOf = plan.folds.flatMap((fold, f) => fold.origins.map(() => f));
   // Validation may use most of the budget; the fit on all data gets the rest.
   const validationDeadline = options.deadlineMs === undefined ? undefined : Date.now() + VALIDATION_SHARE_OF_BUDGET * Math.max(0, options.deadlineMs - Date.now());
   for (const [i, kind] of candidates.entries()) {
@@ -191,7 +204,7 @@ async function chooseAmong(series: RegularSeries, options: ChampionOptions, sele
       }
     }
   }
-  for (const run of runs) table.push(scoreRun(run, actual, scale));
+  for (const run of runs) table.push(scoreRun(run, actual, scale, foldOf));
 
   const scored = table.filter((row) => Number.isFinite(row.mase));
   if (scored.length === 0) throw new InputError(`every candidate failed: ${notes.join('; ')}`);
@@ -252,32 +265,37 @@ async function chooseAmong(series: RegularSeries, options: ChampionOptions, sele
 async function validateCandidate(
   kind: string,
   series: RegularSeries,
-  plan: ValidationPlan,
+  plan: FoldedValidationPlan,
   options: ChampionOptions,
   onProgress: (fraction: number, message?: string) => void,
   notes: string[],
 ): Promise<CandidateRun> {
   const forecaster = await forecasterOf(kind, options);
-  const t0 = performance.now();
-  const model = await forecaster.fit(sliceSeries(series, 0, plan.fitEnd), { ...fitOptions(options), onProgress });
-  const fitSeconds = (performance.now() - t0) / 1000;
   // Kept to continue from (one training, not two); else thrown away (update() shares its tensors).
-  const keep = forecaster.continueFit !== undefined && (options.continueTraining ?? true);
-  let means: number[][];
-  try {
-    const forecasts = rollForecasts(model, series, plan.origins, plan.horizon, []);
-    means = forecasts.map(({ forecast }) => {
-      if (forecast.mean.some((v) => !Number.isFinite(v))) throw new Error(`${kind} forecast a non-finite value`);
-      return forecast.mean;
-    });
-    // A training cut short by the time budget says so where the job's status can show it.
-    for (const note of forecasts[0]?.forecast.notes ?? []) if (/stopped/.test(note)) notes.push(`${kind}: ${note}`);
-  } catch (error) {
-    disposeModel(model);
-    throw error;
+  const keep = forecaster.continueFit !== undefined && (options.continueTraining ?? true) && plan.folds.length === 1;
+  const means: number[][] = [];
+  let fitSeconds = 0;
+  let model: FittedModel | undefined;
+  for (const [f, fold] of plan.folds.entries()) {
+    const t0 = performance.now();
+    const fraction = (x: number, message?: string) => onProgress((f + Math.min(1, Math.max(0, x))) / plan.folds.length, message);
+    model = await forecaster.fit(sliceSeries(series, 0, fold.fitEnd), { ...fitOptions(options), onProgress: fraction });
+    fitSeconds += (performance.now() - t0) / 1000;
+    try {
+      const forecasts = rollForecasts(model, series, fold.origins, plan.horizon, []);
+      for (const { forecast } of forecasts) {
+        if (forecast.mean.some((v) => !Number.isFinite(v))) throw new Error(`${kind} forecast a non-finite value`);
+        means.push(forecast.mean);
+      }
+      // A training cut short by the time budget says so where the job's status can show it.
+      for (const note of forecasts[0]?.forecast.notes ?? []) if (/stopped/.test(note)) notes.push(`${kind}: ${note}`);
+    } catch (error) {
+      disposeModel(model);
+      throw error;
+    }
+    if (!keep) disposeModel(model);
   }
-  if (!keep) disposeModel(model);
-  return { name: kind, members: [kind], weights: [1], description: model.description, means, fitSeconds, ...(keep ? { validated: { [kind]: model } } : {}) };
+  return { name: kind, members: [kind], weights: [1], description: model!.description, means, fitSeconds, ...(keep ? { validated: { [kind]: model! } } : {}) };
 }
 
 async function forecasterOf(kind: string, options: ChampionOptions): Promise<Forecaster> {
@@ -322,23 +340,29 @@ function blend(a: CandidateRun, b: CandidateRun, weightOfA: number): CandidateRu
   };
 }
 
-function scoreRun(run: CandidateRun, actual: number[][], scale: number): CandidateScore {
+function scoreRun(run: CandidateRun, actual: number[][], scale: number, foldOf: readonly number[]): CandidateScore {
   let absErr = 0;
   let smape = 0;
   let n = 0;
+  const foldErr: number[] = [];
+  const foldN: number[] = [];
   run.means.forEach((row, j) =>
     row.forEach((yhat, k) => {
       const y = actual[j]![k]!;
       const e = Math.abs(y - yhat);
       absErr += e;
+      const f = foldOf[j] ?? 0;
+      foldErr[f] = (foldErr[f] ?? 0) + e;
+      foldN[f] = (foldN[f] ?? 0) + 1;
       const den = Math.abs(y) + Math.abs(yhat);
       smape += den === 0 ? 0 : (2 * e) / den;
       n++;
     }),
   );
   // A constant fitting part has scale 0: fall back to MAE so candidates still compare.
-  const mase = scale > 0 ? absErr / n / scale : absErr / n;
-  return { name: run.name, description: run.description, mase, smape: (100 * smape) / n, fitSeconds: run.fitSeconds };
+  const per = (err: number, count: number) => (scale > 0 ? err / count / scale : err / count);
+  const foldMase = foldErr.map((err, f) => per(err, foldN[f]!));
+  return { name: run.name, description: run.description, mase: per(absErr, n), smape: (100 * smape) / n, foldMase, fitSeconds: run.fitSeconds };
 }
 
 function fitOptions(options: ChampionOptions): FitOptions {

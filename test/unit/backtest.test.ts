@@ -3,12 +3,15 @@ import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
 import { maseScale, scoreForecasts } from '../../src/forecasting/accuracy.js';
 import {
+  MAX_VALIDATION_FOLDS,
+  MAX_WALK_FORWARD_ORIGINS,
   daySeason,
   evaluationSplit,
   horizonSteps,
   rollForecasts,
   runBacktest,
   sliceSeries,
+  validationFolds,
   validationPlan,
 } from '../../src/forecasting/backtest.js';
 import type { FittedModel } from '../../src/forecasting/forecaster.js';
@@ -125,3 +128,36 @@ describe('validationPlan (the inner split)', () => {
     expect(validationPlan(580, 288, 12)).toBeUndefined();
   });
 });
+
+describe('validationFolds (walk-forward validation for the champion)', () => {
+  it('adds a fold a week earlier while two weeks remain to fit on; origins ascend, each in one fold, the last window ending at n', () => {
+    // ASG one hour ahead: 16034 training points of 5 minutes, a day is 288.
+    const plan = validationFolds(16034, 288, 12)!;
+    const last = validationPlan(16034, 288, 12)!;
+    expect(plan.folds.map((f) => f.fitEnd)).toEqual([5954, 7970, 9986, 12002, last.fitEnd]);
+    expect(plan.fitEnd).toBe(5954);
+    expect(plan.origins.length).toBeLessThanOrEqual(MAX_WALK_FORWARD_ORIGINS);
+    expect(plan.origins.at(-1)).toBe(16034 - 12);
+    expect(plan.origins).toEqual([...plan.origins].sort((a, b) => a - b));
+    expect(plan.origins).toEqual(plan.folds.flatMap((f) => f.origins));
+    plan.folds.forEach((fold, i) => {
+      expect(fold.origins[0]).toBeGreaterThanOrEqual(fold.fitEnd);
+      expect(fold.origins.at(-1)!).toBeLessThan(plan.folds[i + 1]?.fitEnd ?? Number.POSITIVE_INFINITY);
+    });
+  });
+
+  it('is validationPlan when asked for one fold or when history allows no earlier one', () => {
+    const one = validationFolds(16034, 288, 12, 1)!;
+    expect(one.folds).toHaveLength(1);
+    expect(one.fitEnd).toBe(validationPlan(16034, 288, 12)!.fitEnd);
+    // Azure: 24 days of training, the last fold starts on day 19; a week earlier leaves under two weeks.
+    expect(validationFolds(6912, 288, 12)!.folds).toHaveLength(1);
+    expect(validationFolds(580, 288, 12)).toBeUndefined();
+  });
+
+  it('stops at maxFolds', () => {
+    expect(validationFolds(9984, 48, 2, 3)!.folds).toHaveLength(3);
+    expect(validationFolds(9984, 48, 2)!.folds).toHaveLength(MAX_VALIDATION_FOLDS);
+  });
+});
+

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvTrace } from '../../src/core/csv-trace.js';
 import { tracePath } from '../../src/core/paths.js';
-import { sliceSeries } from '../../src/forecasting/backtest.js';
+import { MAX_VALIDATION_FOLDS, sliceSeries, validationFolds, validationPlan } from '../../src/forecasting/backtest.js';
 import { ConformalModel } from '../../src/forecasting/calibration.js';
 import { ENSEMBLE_MARGIN, ENSEMBLE_WEIGHTS, championCard, selectChampion } from '../../src/forecasting/champion.js';
 import { EnsembleModel } from '../../src/forecasting/ensemble.js';
@@ -88,6 +88,40 @@ const biasedSeries = (() => {
 // NYC taxi's training part (EVALUATION.md split): its weekly pattern makes weekly seasonal naive much better.
 const taxi = sliceSeries(readCsvTrace(tracePath('nab_nyc_taxi_30min.csv')).series, 0, 9984);
 
+// Records the length of every series it is fitted on (daily seasonal naive otherwise).
+const fittedLengths: number[] = [];
+registerForecaster('test-spy', () => ({
+  kind: 'test-spy',
+  fit: async (series, options) => {
+    fittedLengths.push(series.values.length);
+    return pinned('test-spy', 1).fit(series, options);
+  },
+  load: (artefact) => seasonalNaiveForecaster.load(artefact),
+}));
+
+describe('selectChampion: walk-forward validation', () => {
+  it('refits each candidate on every fold (a week apart, never past its start) and scores all folds, then fits on all data', async () => {
+    fittedLengths.length = 0;
+    const result = await selectChampion(taxi, { horizon: 2, candidates: ['test-spy'], baseline: false, ensembles: false });
+    const plan = validationFolds(taxi.values.length, 48, 2)!;
+    expect(plan.folds).toHaveLength(MAX_VALIDATION_FOLDS);
+    expect(fittedLengths).toEqual([...plan.folds.map((f) => f.fitEnd), taxi.values.length]);
+    const row = result.table.find((r) => r.name === 'test-spy')!;
+    expect(row.foldMase).toHaveLength(plan.folds.length);
+    // The score is over every fold's origins (each fold has as many here), not the last week's alone.
+    const mean = row.foldMase!.reduce((a, b) => a + b, 0) / row.foldMase!.length;
+    expect(row.mase).toBeCloseTo(mean, 1);
+    expect(row.mase).not.toBeCloseTo(row.foldMase!.at(-1)!, 6);
+    expect((result.model as ConformalModel).table.samples).toBe(plan.origins.length);
+  });
+
+  it('validates on the last part only when asked for one fold', async () => {
+    fittedLengths.length = 0;
+    await selectChampion(taxi, { horizon: 2, candidates: ['test-spy'], baseline: false, ensembles: false, validationFolds: 1 });
+    expect(fittedLengths).toEqual([validationPlan(taxi.values.length, 48, 2)!.fitEnd, taxi.values.length]);
+  });
+});
+
 describe('selectChampion', () => {
   it('promotes a candidate that beats the baseline in the inner backtest and calibrates it', async () => {
     // What the train job stores (jobs/deps.ts TrainedChampion; checked by the compiler).
@@ -120,7 +154,8 @@ describe('selectChampion', () => {
   });
 
   it('scores weighted pairs and builds an ensemble only when it beats its members by a margin', async () => {
-    const result = await selectChampion(taxi, { horizon: 48, candidates: ['test-daily', 'test-weekly'], baseline: false });
+    // The last week only: over eight weeks (Thanksgiving, Christmas) the daily pattern pays in a blend.
+    const result = await selectChampion(taxi, { horizon: 48, candidates: ['test-daily', 'test-weekly'], baseline: false, validationFolds: 1 });
     const names = result.table.map((row) => row.name);
     const pairs = ENSEMBLE_WEIGHTS.map((w) => (w === 0.5 ? 'test-daily+test-weekly' : `test-daily*${w}+test-weekly*${1 - w}`));
     expect(names).toEqual(expect.arrayContaining(['test-daily', 'test-weekly', ...pairs]));
