@@ -63,7 +63,7 @@ async function coldStart(deps: JobDeps, id: string, model: string, history: Regu
       trainedUntil: lastObservedMs,
       scores: {},
       peakLoad: history.values.reduce((a, b) => Math.max(a, b), 0),
-      notes: [`cold start: the global LSTM (trained across other series) conditioned on this target's first ${Math.round((history.values.length * history.stepMs) / 3_600_000)} h, until a day of its own history (${new Date(at).toISOString()})`],
+      notes: [`cold start: the global LSTM (trained across other series) conditioned on this target's first ${Math.round((history.values.length * history.stepMs) / 3_600_000)} h (each forecast blended with its hour-ago values by a self-check on its last hours), until a day of its own history (${new Date(at).toISOString()})`],
     },
   };
 }
