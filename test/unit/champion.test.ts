@@ -163,10 +163,12 @@ describe('selectChampion', () => {
     // Both candidates are members of every pair: a pair must beat the better one by the margin.
     const eligible = result.table.filter((row) => !row.name.includes('+') || row.mase < (1 - ENSEMBLE_MARGIN) * singleBest);
     expect(result.backtestMase).toBe(Math.min(...eligible.map((row) => row.mase)));
-    // On taxi the weekly pattern dominates: blending in the daily one does not pay (an ensemble that does win is
-    // the constructed case below).
-    expect(result.kind).toBe('test-weekly');
-    expect((result.model as ConformalModel).inner).not.toBeInstanceOf(EnsembleModel);
+    // On taxi the weekly pattern dominates: equal weights do not pay, a quarter of the daily one does.
+    expect(result.scores['test-daily+test-weekly']!.mase).toBeGreaterThan((1 - ENSEMBLE_MARGIN) * singleBest);
+    expect(result.kind).toBe('test-daily*0.25+test-weekly*0.75');
+    const inner = (result.model as ConformalModel).inner as EnsembleModel;
+    expect(inner).toBeInstanceOf(EnsembleModel);
+    expect(inner.weights).toEqual([0.25, 0.75]);
     // Whatever won, the stored artefact loads back to the same forecasts.
     const loaded = await loadModel(JSON.parse(JSON.stringify(result.model.toArtefact())));
     expect(loaded.predict(48)).toEqual(result.model.predict(48));
