@@ -28,6 +28,20 @@ describe('error budget controller', () => {
     expect(Math.max(...seen)).toBe(config.maxMultiplier);
   });
 
+  it('steps steadily at a tiny budget: a 2-minute miss raises the multiplier by a few percent, not a fifth', () => {
+    // Azure at 0.02% (bench:frontier): a step of 0.099 per short minute (+22% after each 2-minute miss) cost
+    // 16,421 replica-hours for 8 short minutes; the default step of 0.02 (+4%) 16,031 for the same 8.
+    const config = errorBudgetConfig({ budget: 0.0002 });
+    expect(config.gain).toBeCloseTo(0.02, 9);
+    let state = initialBudgetState(config, T0);
+    for (let i = 1; i <= 2; i++) state = observe(state, config, { at: T0 + i * MIN, short: true });
+    const after = headroomFor(state, config, { at: T0 + 2 * MIN }).multiplier;
+    expect(after).toBeGreaterThan(1.03);
+    expect(after).toBeLessThan(1.05);
+    // Tiny budgets still step harder than the floor: 0.001% relaxes 0.03 per window of clean minutes.
+    expect(errorBudgetConfig({ budget: 0.00001 }).gain).toBeCloseTo(0.03 / (0.00001 * 7 * 24 * 60), 9);
+  });
+
   it('relaxes when no minute is short, down to its bound and never past it', () => {
     const config = errorBudgetConfig({ budget: 0.001, relaxPerWindow: 0.5 });
     let state = initialBudgetState(config, T0);
