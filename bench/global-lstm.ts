@@ -154,7 +154,8 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 async function main() {
   const only = argument('--only');
-  const days = (argument('--days') ?? '1,3,7').split(',').map(Number);
+  // --days none: only the full-history table.
+  const days = (argument('--days') ?? '1,3,7').split(',').map(Number).filter((k) => k > 0);
   const config = { ...DEFAULT_GLOBAL_LSTM_CONFIG, ...(JSON.parse(argument('--config') ?? '{}') as object) };
   const withLstm = process.argv.includes('--lstm');
   const cacheDir = argument('--cache');

@@ -31,6 +31,9 @@ describe('self-check', () => {
     const network = lastHourMean(spiky, origin)[0]!;
     expect(blendedForecast(spiky.slice(0, origin), layout, result, origin, 0, network)).toBeCloseTo(50, 6);
     expect(blendedForecast(spiky.slice(0, origin), layout, result, origin, 1, network)).toBeCloseTo(10, 6);
+    // Measured one hour ahead only: from the end of the second hour on, the network alone.
+    expect(blendedForecast(spiky.slice(0, origin), layout, result, origin, 2 * HOUR, network)).toBe(network);
+    expect(blendedForecast(spiky.slice(0, origin), layout, result, origin, HOUR + 6, network)).not.toBe(network);
   });
 
   it('keeps the network when it is already right, and under two hours of history', () => {

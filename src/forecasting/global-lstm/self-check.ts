@@ -12,7 +12,9 @@
  * thus still used as soon as the target itself shows it. Blend weights are refitted at every forecast from
  * the visible history only (EVALUATION.md allows refitting up to the origin, never looking ahead), on a grid of
  * tenths; ties and thin evidence keep the network (a rule needs a full hour of backtest points to be weighed
- * at all, and must beat the network's error by a margin). Pure and synchronous: the caller runs the network.
+ * at all, and must beat the network's error by a margin). The backtest is one hour ahead, so the blend holds
+ * for the first hour and fades out over the second (ruleShareAt). Pure and synchronous: the caller runs the
+ * network.
  */
 
 export const SELF_CHECK_EXPERTS = ['network', 'day', 'hour'] as const;
@@ -101,14 +103,24 @@ export function fitSelfCheck(values: ArrayLike<number>, layout: SelfCheckLayout,
   return { weights: { network: best.wn, day: best.wd, hour: best.wh }, points: rows.length };
 }
 
+/**
+ * Share of the fitted rule weights kept at lead j: all of it over the first hour (what the backtest measured),
+ * fading linearly to none by the end of the second hour; further ahead the network forecasts alone (repeating
+ * the last hour for a day is what the network is there to avoid).
+ */
+export function ruleShareAt(j: number, hourSteps: number): number {
+  return j < hourSteps ? 1 : Math.max(0, 1 - (j - hourSteps + 1) / hourSteps);
+}
+
 /** The blended forecast of lead j (raw units) given the network's; a rule without a value gives its weight to the network. */
 export function blendedForecast(values: ArrayLike<number>, layout: SelfCheckLayout, result: SelfCheckResult, origin: number, j: number, network: number): number {
-  let out = result.weights.network * network;
+  const share = ruleShareAt(j, layout.hourSteps);
+  let out = network;
   for (const expert of ['day', 'hour'] as const) {
-    const w = result.weights[expert];
+    const w = result.weights[expert] * share;
     if (w === 0) continue;
     const rule = ruleForecast(values, layout, expert, origin, j);
-    out += w * (Number.isFinite(rule) ? rule : network);
+    if (Number.isFinite(rule)) out += w * (rule - network);
   }
   return out;
 }
