@@ -13,7 +13,8 @@ import type { ModelArtefact, FittedModel, Forecaster, RegularSeries, FitOptions,
 import type { WhatIfCache } from '../src/what-if/what-if-cache.js';
 import type { LastKnownStore } from '../src/state/last-known.js';
 import type { AppliedTicks } from '../src/state/applied-ticks.js';
-import type { Fence } from '../src/cluster/fenced-cluster.js';
+import type { SubjectFence } from '../src/cluster/fenced-cluster.js';
+import type { PlanSubject } from '../src/kube/plan-shards.js';
 
 /** Where fitted models live between the train job and the forecast job (models/ folder by default). */
 export interface ModelRepository {
@@ -61,15 +62,16 @@ export interface JobDeps {
   /**
    * Whether this process may change the cluster (holds the Lease, renewed within the renew deadline by the
    * monotonic clock; computed on every call). Others plan and record only. Each apply is fenced again right
-   * before it is sent (src/cluster/fenced-cluster.ts).
+   * before it is sent (src/cluster/fenced-cluster.ts). With plan shards, the Lease of the subject's shard
+   * (src/kube/plan-shards.ts); callers always name the subject.
    */
-  isLeader: () => boolean;
+  isLeader: (subject: PlanSubject) => boolean;
   /**
    * The Lease fence (the local bound plus the Lease read back; LeaderElector.fence), asked right before a write
    * to shared state that acts on the cluster without a patch: the hpa/keda publish. Absent: one process, always
-   * its own leader (the simulated cluster).
+   * its own leader (the simulated cluster). With plan shards, the Lease of the subject's shard.
    */
-  fence?: Fence;
+  fence?: SubjectFence;
   /** Which process applied which plan tick (at most once per tick; jobs/apply-once.ts). */
   appliedTicks?: AppliedTicks;
   /** Measured lead times (pod created -> Ready, node created -> Ready); configured values until enough exist. */

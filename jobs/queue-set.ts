@@ -1,24 +1,44 @@
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, QUEUE_OF, jobId, perQueue, type JobName, type QueueName } from './queues.js';
+import { shardOf } from '../src/kube/plan-shards.js';
+import { DEFAULT_JOB_OPTIONS, QUEUE_OF, jobId, perQueue, planQueueName, type JobName, type QueueName } from './queues.js';
 
-/** The four queues, created once per process, with helpers to add jobs idempotently. */
+/**
+ * The queues, created once per process, with helpers to add jobs idempotently. With `planShards` > 1 (config
+ * kubernetes.shards), plan and pool ticks go to their shard's plan queue (src/kube/plan-shards.ts).
+ */
 export class QueueSet {
   readonly queues: Record<QueueName, Queue>;
+  /** Shard k's plan queue at k; empty with one shard (the plan queue in `queues` is the only one). */
+  readonly planShardQueues: Queue[];
 
   constructor(
     private readonly connection: ConnectionOptions,
     readonly prefix: string,
+    readonly planShards = 1,
   ) {
-    this.queues = perQueue((name) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }));
+    const make = (name: string) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    this.queues = perQueue(make);
+    this.planShardQueues = planShards > 1 ? Array.from({ length: planShards }, (_, k) => make(planQueueName(k, planShards))) : [];
   }
 
-  queueOf(name: JobName): Queue {
+  /** Every queue, shard queues included. */
+  all(): Queue[] {
+    return [...Object.values(this.queues), ...this.planShardQueues];
+  }
+
+  /** The queue of a job; plan and pool ticks by their subject's shard (`data` needed then, with more than one shard). */
+  queueOf(name: JobName, data?: Readonly<Record<string, unknown>>): Queue {
+    if ((name === 'plan' || name === 'plan-pool') && this.planShards > 1) {
+      if (typeof data?.target === 'string') return this.planShardQueues[shardOf({ target: data.target }, this.planShards)]!;
+      if (typeof data?.pool === 'string') return this.planShardQueues[shardOf({ pool: data.pool }, this.planShards)]!;
+      throw new Error(`${name}: a plan tick needs its target or pool to find its shard's queue`);
+    }
     return this.queues[QUEUE_OF[name]];
   }
 
   /** Adds a job whose id derives from its payload, so adding it twice queues it once. */
   add(name: JobName, data: Record<string, unknown> & { at?: number }) {
-    return this.queueOf(name).add(name, data, { jobId: jobId(name, data) });
+    return this.queueOf(name, data).add(name, data, { jobId: jobId(name, data) });
   }
 
   /**
@@ -43,11 +63,11 @@ export class QueueSet {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+    await Promise.all(this.all().map((q) => q.close()));
   }
 
   /** Removes every job and scheduler of these queues (tests and demo resets only). */
   async obliterate(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((q) => q.obliterate({ force: true })));
+    await Promise.all(this.all().map((q) => q.obliterate({ force: true })));
   }
 }

@@ -25,6 +25,16 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/** A plan queue: the one queue, or shard k's with `kubernetes.shards` > 1 (src/kube/plan-shards.ts). */
+export type PlanQueueName = typeof QUEUES.plan | `${typeof QUEUES.plan}-${number}`;
+
+/** Shard k's plan queue; with one shard, the plan queue itself. BullMQ queue names carry no ':'. */
+export function planQueueName(shard: number, shards: number): PlanQueueName {
+  return shards <= 1 ? QUEUES.plan : `${QUEUES.plan}-${shard}`;
+}
+
+export const isPlanQueue = (name: string): name is PlanQueueName => name === QUEUES.plan || /^prescale-plan-\d+$/.test(name);
+
 /** One thing per queue (a Queue, a QueueEvents, a worker), made by `make`. */
 export function perQueue<T>(make: (name: QueueName) => T): Record<QueueName, T> {
   return Object.fromEntries(Object.values(QUEUES).map((name) => [name, make(name)])) as Record<QueueName, T>;

@@ -20,7 +20,7 @@ export async function selfHeal(deps: JobDeps, target: TargetConfig, workload: Wo
   const previous = await deps.state.getHealingState(id);
   const decision = decideHealing(now, result, workload.rolloutInProgress, previous, { ...DEFAULT_HEALING, failureThreshold: check.failureThreshold });
   if (decision.action === 'redeploy') {
-    if (target.forecastOnly || !deps.isLeader()) {
+    if (target.forecastOnly || !deps.isLeader({ target: id })) {
       const why = target.forecastOnly ? 'forecast-only' : 'not the leader';
       await deps.state.setHealingState(id, { ...decision.state, redeploys: previous?.redeploys ?? [] });
       return { ...decision, action: 'hold', reason: `${decision.reason} (${why}: not applied)` };

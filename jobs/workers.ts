@@ -9,7 +9,7 @@ import { planProcessor } from './processors/plan.js';
 import { trainProcessor } from './processors/train.js';
 import { trainDeepProcessor } from './processors/train-deep.js';
 import { whatIfProcessor } from './processors/what-if.js';
-import { DEFAULT_JOB_OPTIONS, jobId, payloadSchemas, QUEUES, type JobName, type QueueName } from './queues.js';
+import { DEFAULT_JOB_OPTIONS, isPlanQueue, jobId, payloadSchemas, QUEUES, type JobName, type PlanQueueName, type QueueName } from './queues.js';
 import { isRetryable } from '../src/core/errors.js';
 import { serialPerSubject } from './plan-serial.js';
 import { recordJobStats } from '../src/observability/job-stats.js';
@@ -19,8 +19,8 @@ export interface WorkerOptions {
   prefix: string;
   /** Concurrency per queue; training is CPU-bound, and planning must be serial (see below). */
   concurrency?: Partial<Record<QueueName, number>>;
-  /** Which queues to consume. Default all. The plan queue belongs to the Lease holder only. */
-  queues?: QueueName[];
+  /** Which queues to consume. Default all. A plan queue (or a shard's: planQueueName) belongs to its Lease holder only. */
+  queues?: (QueueName | PlanQueueName)[];
 }
 
 /**
@@ -109,14 +109,16 @@ export function startWorkers(deps: JobDeps, options: WorkerOptions): Worker[] {
   };
   const wanted = options.queues ?? (Object.keys(byQueue) as QueueName[]);
   return wanted.map((queue) => {
-    const processor = guarded(deps, byQueue[queue]);
-    const worker = new Worker(queue, queue === QUEUES.plan ? serialPerSubject(processor, planSubject) : processor, {
+    // A shard's plan queue runs what the plan queue runs (src/kube/plan-shards.ts).
+    const kind: QueueName = isPlanQueue(queue) ? QUEUES.plan : (queue as QueueName);
+    const processor = guarded(deps, byQueue[kind]);
+    const worker = new Worker(queue, kind === QUEUES.plan ? serialPerSubject(processor, planSubject) : processor, {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
+      concurrency: options.concurrency?.[kind] ?? DEFAULT_CONCURRENCY[kind],
     });
     worker.on('error', (error) => deps.logger.error({ queue, err: error }, 'worker error'));
-    const close = closeWith[queue];
+    const close = closeWith[kind];
     if (close) worker.on('closed', () => void Promise.resolve(close()).catch(() => undefined));
     if (deps.jobStats) recordJobStats(worker, deps.jobStats, deps.logger);
     worker.on('failed', (job, error) =>

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { createApp } from './api/create-app.js';
 import type { ClusterActuator } from './cluster/cluster.js';
-import { fencedCluster, type Fence } from './cluster/fenced-cluster.js';
-import { defaultFenceReuseMs, sharedFence } from './kube/shared-fence.js';
+import { fencedCluster } from './cluster/fenced-cluster.js';
+import { shardLeadership, type ShardLeadership } from './kube/shard-leadership.js';
 import { SimulatedCluster } from './cluster/simulated-cluster.js';
 import { loadConfig } from './config/load-config.js';
 import type { PrescaleConfig } from './config/schema.js';
@@ -30,7 +30,7 @@ import { QueueSet } from '../jobs/queue-set.js';
 import { scheduleTable } from '../jobs/schedule-table.js';
 import { upsertSchedules } from '../jobs/wall-scheduler.js';
 import { startWorkers } from '../jobs/workers.js';
-import { QUEUES } from '../jobs/queues.js';
+import { planQueueName, QUEUES } from '../jobs/queues.js';
 
 export const ROLES = ['api', 'worker', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,22 +42,17 @@ export function parseRoles(text: string): Role[] {
   return roles as Role[];
 }
 
-/** The cluster side: the simulated cluster (one process, always its own leader), or a real API server. */
-function createCluster(config: PrescaleConfig, logger: Logger): { cluster: ClusterActuator; kube: KubeAdapters | null } {
+/**
+ * The cluster side: the simulated cluster (one process, always its own leader of every plan shard), or a real
+ * API server with one Lease per plan shard (src/kube/shard-leadership.ts).
+ */
+function createCluster(config: PrescaleConfig, logger: Logger): { cluster: ClusterActuator; kube: (KubeAdapters & { leadership: ShardLeadership }) | null } {
   if (config.kubernetes.mode === 'simulated') return { cluster: SimulatedCluster.fromConfig(wallClock, config), kube: null };
   const kube = createKubeAdapters(config, { logger });
-  // Every write asks the Lease first: a replica that lost it while a tick ran applies nothing.
-  return { cluster: fencedCluster(kube.actuator, () => kube.elector.fence()), kube };
-}
-
-/**
- * The fence the plan job asks before each hpa/keda publish: one Lease read serves the ticks of a round, reused
- * below the renew deadline (src/kube/shared-fence.ts). Patches keep their own read per apply (createCluster).
- */
-function publishFence(config: PrescaleConfig, kube: KubeAdapters): Fence {
   const { leaseDuration, renewDeadline } = config.kubernetes;
-  const renewDeadlineMs = renewDeadline ?? Math.floor((leaseDuration * 2) / 3);
-  return sharedFence(() => kube.elector.fence(), { isLeader: () => kube.elector.isLeader(), reuseMs: defaultFenceReuseMs(renewDeadlineMs), renewDeadlineMs });
+  const leadership = shardLeadership(kube.electors, { leaseDurationMs: leaseDuration, renewDeadlineMs: renewDeadline ?? Math.floor((leaseDuration * 2) / 3) });
+  // Every write asks the Lease of its target's shard first: a replica that lost it while a tick ran applies nothing.
+  return { cluster: fencedCluster(kube.actuator, leadership.fence), kube: { ...kube, leadership } };
 }
 
 export interface Running {
@@ -84,35 +79,37 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     cluster,
     modelsDir: env['PRESCALE_MODELS_DIR'] ?? join(REPO_ROOT, 'models', 'local'),
     ...(kube
-      ? { collect: () => kube.collector.collect(), isLeader: () => kube.elector.isLeader(), fence: publishFence(config, kube), leadTimes: kube.leadTimes, identity: kube.elector.identity }
+      ? { collect: () => kube.collector.collect(), isLeader: kube.leadership.isLeader, fence: kube.leadership.publishFence, leadTimes: kube.leadTimes, identity: kube.elector.identity }
       : { leadTimes: cluster as SimulatedCluster }),
   });
   const closers: (() => Promise<void>)[] = [];
-  const queues = new QueueSet(runtime.redis, config.redis.prefix);
+  const shards = config.kubernetes.shards;
+  const queues = new QueueSet(runtime.redis, config.redis.prefix, shards);
 
   if (roles.includes('scheduler')) {
     const result = await upsertSchedules(queues, scheduleTable(config));
     logger.info(result, 'job schedulers registered');
   }
   let workers: Worker[] = [];
-  let planWorkers: Worker[] = [];
+  /** The plan workers of the shards this process leads, by shard. */
+  const planWorkers = new Map<number, Worker[]>();
   const workerOptions = { connection: runtime.redis, prefix: config.redis.prefix };
   if (roles.includes('worker')) {
     workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.trainDeep, QUEUES.forecast, QUEUES.whatIf] });
-    // Only the Lease holder consumes the plan queue: exactly one replica applies scaling.
-    const lead = () => {
-      planWorkers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.plan] });
-      logger.info('leading: planning and applying');
+    // Only the holder of a shard's Lease consumes the shard's plan queue: exactly one replica applies scaling to a target.
+    const lead = (shard: number) => {
+      planWorkers.set(shard, startWorkers(runtime.deps, { ...workerOptions, queues: [planQueueName(shard, shards)] }));
+      logger.info({ shard, shards }, 'leading: planning and applying');
     };
-    const follow = () => {
-      const stopping = planWorkers;
-      planWorkers = [];
-      void Promise.all(stopping.map((w) => w.close())).then(() => logger.info('not leading: planning stopped'));
+    const follow = (shard: number) => {
+      const stopping = planWorkers.get(shard) ?? [];
+      planWorkers.delete(shard);
+      void Promise.all(stopping.map((w) => w.close())).then(() => logger.info({ shard, shards }, 'not leading: planning stopped'));
     };
     if (kube) {
-      kube.elector.start({ onStartedLeading: lead, onStoppedLeading: follow });
-      closers.push(() => kube.elector.stop());
-    } else lead();
+      kube.leadership.start({ onStartedLeading: lead, onStoppedLeading: follow });
+      closers.push(() => kube.leadership.stop());
+    } else for (let shard = 0; shard < shards; shard++) lead(shard);
     logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
   }
   let url: string | null = null;
@@ -147,7 +144,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     logger.info({ address: health.url }, 'probe listener (/healthz, /readyz)');
     closers.push(() => health.close());
   }
-  closers.push(async () => void (await Promise.all([...workers, ...planWorkers].map((w) => w.close()))));
+  closers.push(async () => void (await Promise.all([...workers, ...[...planWorkers.values()].flat()].map((w) => w.close()))));
   closers.push(() => queues.close());
   closers.push(() => runtime.close());
   logger.info({ roles, config: configFile, kubernetes: config.kubernetes.mode }, 'prescale started');

@@ -28,7 +28,8 @@ import { batchDecisionWrites } from './metrics/decision-batch.js';
 import { createRedisLastKnownStore } from './state/last-known.js';
 import { createReadinessCheck, type ReadinessReport } from './observability/readiness.js';
 import { createRedisAppliedTicks } from './state/applied-ticks.js';
-import type { Fence } from './cluster/fenced-cluster.js';
+import type { SubjectFence } from './cluster/fenced-cluster.js';
+import type { PlanSubject } from './kube/plan-shards.js';
 
 export interface RuntimeOptions {
   clock: Clock;
@@ -39,9 +40,10 @@ export interface RuntimeOptions {
   collect?: (at: number) => Promise<MetricPoint[]>;
   /** Default: the Redis calendar store under the configured prefix. */
   calendar?: CalendarStore;
-  isLeader?: () => boolean;
-  /** The Lease fence for writes that are not patches (the hpa/keda publish); absent: always the leader. */
-  fence?: Fence;
+  /** Whether this process holds the Lease of the subject's plan shard (src/kube/plan-shards.ts); absent: always. */
+  isLeader?: (subject: PlanSubject) => boolean;
+  /** The Lease fence for writes that are not patches (the hpa/keda publish), per subject; absent: always the leader. */
+  fence?: SubjectFence;
   leadTimes?: LeadTimeObserver;
   /** Fit models on a worker thread when they can be (default true; src/forecasting/threaded-trainer.ts). */
   trainOnThread?: boolean;

@@ -68,11 +68,11 @@ export function planPoolProcessor(deps: JobDeps) {
       memoryForecast: pool.memory ? await storedForecast(poolSubjectId(pool.name, 'memory'), nodeLead.ms) : null,
     });
     const change = plan.desiredNodes !== cluster.desiredNodes;
-    const mayApply = change && pool.driver.type !== 'none' && deps.isLeader();
+    const mayApply = change && pool.driver.type !== 'none' && deps.isLeader({ pool: pool.name });
     const outcome = mayApply ? await applyOnce(deps, job, { subject: `nodepool/${pool.name}`, value: plan.desiredNodes }, () => deps.cluster.scaleNodePool(pool.name, plan.desiredNodes)) : null;
     const applied = outcome?.applied === true;
     // The pool state is the leader's (see plan.ts): a refused or non-leading tick records its decision only.
-    if (pool.driver.type === 'none' || (outcome ? outcome.applied : deps.isLeader())) await deps.state.setPoolState(pool.name, plan.state);
+    if (pool.driver.type === 'none' || (outcome ? outcome.applied : deps.isLeader({ pool: pool.name }))) await deps.state.setPoolState(pool.name, plan.state);
     const pods = demands.reduce((sum, d) => sum + d.replicas, 0);
     const decision: ScalingDecision = {
       target: `nodepool/${pool.name}`,

@@ -128,7 +128,7 @@ export function planProcessor(deps: JobDeps) {
     const previous = last?.actuation === actuation ? last : undefined;
     const planned = previous ? Math.max(result.desiredReplicas, previous.plannedReplicas) : result.desiredReplicas;
     const change = planned !== workload.desiredReplicas;
-    const acting = !target.forecastOnly && deps.isLeader();
+    const acting = !target.forecastOnly && deps.isLeader({ target: id });
     const mayApply = change && direct && conflict === null && acting;
     const publishing = change && !direct && acting && deps.published !== undefined;
     // At most once per tick, and only while the Lease is still ours at the moment of the patch (apply-once.ts).
@@ -149,7 +149,7 @@ export function planProcessor(deps: JobDeps) {
     // patch: the local bound and the Lease read back (deps.fence).
     let refused: string | null = null;
     if (ownsState && !target.forecastOnly && outcome === null) {
-      const verdict = !direct && deps.fence ? await deps.fence() : deps.isLeader() ? null : { held: false as const, reason: 'the lease was lost while the tick ran' };
+      const verdict = !direct && deps.fence ? await deps.fence({ target: id }) : deps.isLeader({ target: id }) ? null : { held: false as const, reason: 'the lease was lost while the tick ran' };
       if (verdict && !verdict.held) {
         ownsState = false;
         refused = verdict.reason;

@@ -13,9 +13,13 @@
  */
 import type { ClusterActuator } from './cluster.js';
 import { PrescaleError } from '../core/errors.js';
+import type { PlanSubject } from '../kube/plan-shards.js';
 
 /** The answer of a fence: held, or why not. */
 export type Fence = () => Promise<{ held: true } | { held: false; reason: string }>;
+
+/** A fence per subject: with plan shards, the Lease of the subject's shard (src/kube/plan-shards.ts). */
+export type SubjectFence = (subject: PlanSubject) => ReturnType<Fence>;
 
 /** A write refused because this process is not the leader. Not retryable: a retry would be refused the same way. */
 export class NotLeaderError extends PrescaleError {
@@ -33,9 +37,9 @@ export function isNotLeader(error: unknown): error is NotLeaderError {
   return error instanceof NotLeaderError;
 }
 
-export function fencedCluster(inner: ClusterActuator, fence: Fence): ClusterActuator {
-  const guard = async (action: string): Promise<void> => {
-    const verdict = await fence();
+export function fencedCluster(inner: ClusterActuator, fence: SubjectFence): ClusterActuator {
+  const guard = async (action: string, subject: PlanSubject): Promise<void> => {
+    const verdict = await fence(subject);
     if (!verdict.held) throw new NotLeaderError(verdict.reason, action);
   };
   return {
@@ -44,18 +48,20 @@ export function fencedCluster(inner: ClusterActuator, fence: Fence): ClusterActu
     listAutoscalers: (namespace) => inner.listAutoscalers(namespace),
     async scaleWorkload(ref, replicas) {
       const action = `scale ${ref.kind} ${ref.namespace}/${ref.name} to ${replicas}`;
-      await guard(action);
-      return inner.scaleWorkload(ref, replicas, { mayWrite: () => guard(action) });
+      const subject = { target: `${ref.namespace}/${ref.name}` };
+      await guard(action, subject);
+      return inner.scaleWorkload(ref, replicas, { mayWrite: () => guard(action, subject) });
     },
     async restartWorkload(ref, reason) {
       const action = `restart ${ref.kind} ${ref.namespace}/${ref.name}`;
-      await guard(action);
-      return inner.restartWorkload(ref, reason, { mayWrite: () => guard(action) });
+      const subject = { target: `${ref.namespace}/${ref.name}` };
+      await guard(action, subject);
+      return inner.restartWorkload(ref, reason, { mayWrite: () => guard(action, subject) });
     },
     async scaleNodePool(pool, nodes) {
       const action = `scale node pool ${pool} to ${nodes}`;
-      await guard(action);
-      return inner.scaleNodePool(pool, nodes, { mayWrite: () => guard(action) });
+      await guard(action, { pool });
+      return inner.scaleNodePool(pool, nodes, { mayWrite: () => guard(action, { pool }) });
     },
   };
 }

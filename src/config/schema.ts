@@ -346,6 +346,12 @@ export const configSchema = z
         kubeconfig: z.string().optional(),
         leaseName: z.string().default('prescale-leader'),
         leaseNamespace: z.string().default('default'),
+        /**
+         * Plan work split by target over this many shards, each with its own plan queue and Lease
+         * (`<leaseName>-<k>`), so several processes plan at once, one actor per target (src/kube/plan-shards.ts).
+         * 1: one Lease named leaseName, one planner.
+         */
+        shards: z.number().int().min(1).max(64).default(1),
         /** Followers take over after seeing no renewal for this long; whole seconds (the Lease stores seconds). */
         leaseDuration: duration.default('15s'),
         /** The leader stops applying this long after its last renewal started; below leaseDuration (default 2/3 of it). */

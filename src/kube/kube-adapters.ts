@@ -15,12 +15,16 @@ import { buildKubeConfig, type ExplicitCluster } from './kube-config.js';
 import { KubeLeadTimeObserver } from './lead-times.js';
 import { LeaderElector } from './leader-election.js';
 import { KubeMetricsCollector } from './metrics-collector.js';
+import { shardLeaseName } from './plan-shards.js';
 
 export interface KubeAdapters {
   actuator: KubeActuator;
   collector: KubeMetricsCollector;
   leadTimes: KubeLeadTimeObserver;
+  /** The first plan shard's elector: with one shard (the default), the only one, on the Lease leaseName. */
   elector: LeaderElector;
+  /** One elector per plan shard (kubernetes.shards), on the Lease shardLeaseName(leaseName, k) (src/kube/plan-shards.ts). */
+  electors: LeaderElector[];
 }
 
 /** The Lease holder identity: the pod name (downward API POD_NAME), else hostname and pid. */
@@ -36,18 +40,25 @@ export function createKubeAdapters(
   const clock = options.clock ?? wallClock;
   const logger = options.logger ?? silentLogger;
   const common = { kubeConfig, clock, logger, retry: { requestTimeoutMs: config.kubernetes.requestTimeout } };
+  const shards = config.kubernetes.shards ?? 1;
+  const electors = Array.from(
+    { length: shards },
+    (_, k) =>
+      new LeaderElector({
+        ...common,
+        namespace: config.kubernetes.leaseNamespace,
+        name: shardLeaseName(config.kubernetes.leaseName, k, shards),
+        identity: options.identity ?? leaseIdentity(),
+        leaseDurationSeconds: config.kubernetes.leaseDuration / 1000,
+        ...(config.kubernetes.renewDeadline !== undefined ? { renewDeadlineMs: config.kubernetes.renewDeadline } : {}),
+        retryPeriodMs: config.kubernetes.retryPeriod,
+      }),
+  );
   return {
     actuator: new KubeActuator({ ...common, targets: config.targets, nodePools: config.nodePools }),
     collector: new KubeMetricsCollector({ ...common, targets: config.targets, nodePools: config.nodePools }),
     leadTimes: new KubeLeadTimeObserver({ ...common, nodePools: config.nodePools }),
-    elector: new LeaderElector({
-      ...common,
-      namespace: config.kubernetes.leaseNamespace,
-      name: config.kubernetes.leaseName,
-      identity: options.identity ?? leaseIdentity(),
-      leaseDurationSeconds: config.kubernetes.leaseDuration / 1000,
-      ...(config.kubernetes.renewDeadline !== undefined ? { renewDeadlineMs: config.kubernetes.renewDeadline } : {}),
-      retryPeriodMs: config.kubernetes.retryPeriod,
-    }),
+    elector: electors[0]!,
+    electors,
   };
 }

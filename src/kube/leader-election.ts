@@ -224,12 +224,16 @@ export class LeaderElector {
     }
   }
 
-  /** Tries every retryPeriod until stop(); calls back on each change of leadership. */
-  start(callbacks: LeadershipCallbacks = {}): void {
+  /**
+   * Tries every retryPeriod until stop(); calls back on each change of leadership. `delayMs`: wait this long
+   * before the first attempt (a plan shard this process does not prefer: src/kube/plan-shards.ts).
+   */
+  start(callbacks: LeadershipCallbacks = {}, options: { delayMs?: number } = {}): void {
     if (this.loop) return;
     this.stopped = false;
     this.loop = (async () => {
       let was = false;
+      if (options.delayMs) await this.clock.sleep(options.delayMs);
       while (!this.stopped) {
         await this.tryAcquireOrRenew();
         const is = this.isLeader();
