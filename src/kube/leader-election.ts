@@ -233,7 +233,9 @@ export class LeaderElector {
     this.stopped = false;
     this.loop = (async () => {
       let was = false;
-      if (options.delayMs) await this.clock.sleep(options.delayMs);
+      // In retry periods, so a stop() meanwhile is not held up by the whole delay.
+      const delayEnd = this.monotonic() + (options.delayMs ?? 0);
+      while (!this.stopped && this.monotonic() < delayEnd) await this.clock.sleep(Math.min(this.retryPeriodMs, delayEnd - this.monotonic()));
       while (!this.stopped) {
         await this.tryAcquireOrRenew();
         const is = this.isLeader();

@@ -131,3 +131,18 @@ describe('Lease leader election', () => {
     expect(fake.requestsTo('PUT', `${LEASES}/prescale-leader`).length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('a delayed start (a plan shard this identity does not prefer: src/kube/shard-leadership.ts)', () => {
+  it('sends nothing for the Lease until the delay has passed, then competes as usual', async () => {
+    // Virtual time: each sleep moves the clock on and yields.
+    const stepping: Clock = { now: () => now, sleep: async (ms) => void (await new Promise((r) => setImmediate(r)), (now += ms)) };
+    const b = new LeaderElector({ kubeConfig: explicitKubeConfig({ server: fake.url, token: fake.token }), namespace: 'prescale', name: 'prescale-leader', identity: 'prescale-b', leaseDurationSeconds: 15, retryPeriodMs: 2000, clock: stepping });
+    let started = false;
+    b.start({ onStartedLeading: () => (started = true) }, { delayMs: 15_000 });
+    while (!started) await new Promise((r) => setTimeout(r, 5));
+    await b.stop();
+    const first = fake.requests.find((r) => r.path.startsWith(LEASES))!;
+    expect(first.at).toBeGreaterThanOrEqual(T0 + 15_000);
+    expect(lease().spec).toMatchObject({ holderIdentity: '' });
+  });
+});
