@@ -93,6 +93,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   let workers: Worker[] = [];
   /** The plan workers of the shards this process leads, by shard. */
   const planWorkers = new Map<number, Worker[]>();
+  /** Plan workers still closing after their shard was lost or released. */
+  const closingPlanWorkers = new Set<Promise<void>>();
   const workerOptions = { connection: runtime.redis, prefix: config.redis.prefix };
   if (roles.includes('worker')) {
     workers = startWorkers(runtime.deps, { ...workerOptions, queues: [QUEUES.ingest, QUEUES.train, QUEUES.trainDeep, QUEUES.forecast, QUEUES.whatIf] });
@@ -104,7 +106,14 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     const follow = (shard: number) => {
       const stopping = planWorkers.get(shard) ?? [];
       planWorkers.delete(shard);
-      void Promise.all(stopping.map((w) => w.close())).then(() => logger.info({ shard, shards }, 'not leading: planning stopped'));
+      // Tracked, so that a shutdown (which releases every Lease, and so calls this) waits for these closes before it
+      // closes Redis under them; a failure is logged, never an unhandled rejection that fails the exit.
+      const closed = Promise.all(stopping.map((w) => w.close())).then(
+        () => logger.info({ shard, shards }, 'not leading: planning stopped'),
+        (error: unknown) => logger.warn({ shard, err: (error as Error).message }, 'not leading: closing the plan workers failed'),
+      );
+      closingPlanWorkers.add(closed);
+      void closed.finally(() => closingPlanWorkers.delete(closed));
     };
     if (kube) {
       kube.leadership.start({ onStartedLeading: lead, onStoppedLeading: follow });
@@ -144,7 +153,10 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     logger.info({ address: health.url }, 'probe listener (/healthz, /readyz)');
     closers.push(() => health.close());
   }
-  closers.push(async () => void (await Promise.all([...workers, ...[...planWorkers.values()].flat()].map((w) => w.close()))));
+  closers.push(async () => {
+    await Promise.all([...workers, ...[...planWorkers.values()].flat()].map((w) => w.close()));
+    await Promise.all(closingPlanWorkers);
+  });
   closers.push(() => queues.close());
   closers.push(() => runtime.close());
   logger.info({ roles, config: configFile, kubernetes: config.kubernetes.mode }, 'prescale started');

@@ -238,7 +238,9 @@ describe('two service processes, two plan shards', () => {
     await until(`${b.name} holds both shards`, () => leaseHolder(0) === b.name && leaseHolder(1) === b.name, TAKEOVER_BOUND_MS + SLACK_MS + 2 * LEASE_SECONDS * 1000);
     progress(`${b.name} holds both shards after ${Date.now() - killedAt} ms`);
     await until(`${b.name} patches every target`, () => NAMES.every((n) => patchesBy(b, n, killedAt).length >= 1), 20_000);
-    expect(await b.service!.stop()).toBe(0);
+    const exitCode = await b.service!.stop();
+    // On a non-zero exit, the process's last output says why (it is what a failed run needs to be read).
+    expect({ exitCode, tail: exitCode === 0 ? '' : b.service!.output().slice(-3000) }).toEqual({ exitCode: 0, tail: '' });
 
     // The whole run: every PATCH of a target by its shard's Lease holder of the moment; no tick applied twice.
     const checked = expectOneActorPerTarget();
