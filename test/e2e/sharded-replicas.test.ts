@@ -198,9 +198,12 @@ describe('two service processes, two plan shards', () => {
     expect(fake.requestsTo('PATCH', /\/scale$/).filter((r) => r.status === 200 && from(a)(r)).length).toBeGreaterThan(0);
 
     // (2) Stop b (shard 1's holder) inside a tick of a shard-1 target, waiting on its workload read.
+    // Every shard-1 tick of b is held at its workload read, before its fence, when b stops. A tick stopped between
+    // its fence and its PATCH would send that PATCH on resume: the Lease fence cannot refuse a write it already
+    // allowed (a resourceVersion precondition on the PATCH would; not built yet). This test proves the rest.
     const victim = byShard(1)[0]!;
-    const held = fake.hold({ method: 'GET', path: `/apis/apps/v1/namespaces/shop/deployments/${victim}`, authorization: `Bearer ${b.token}` });
-    await Promise.race([held.arrived, sleep(10_000).then(() => Promise.reject(new Error(`no tick of ${b.name} read ${victim} within 10 s`)))]);
+    const holds = byShard(1).map((n) => fake.hold({ method: 'GET', path: `/apis/apps/v1/namespaces/shop/deployments/${n}`, authorization: `Bearer ${b.token}` }));
+    await Promise.race([Promise.all(holds.map((h) => h.arrived)), sleep(10_000).then(() => Promise.reject(new Error(`no tick of ${b.name} read ${byShard(1).join(' and ')} within 10 s`)))]);
     b.service!.signal('SIGSTOP');
     const stoppedAt = Date.now();
     const outputAtStop = b.service!.output().length;
@@ -213,7 +216,7 @@ describe('two service processes, two plan shards', () => {
     const before = replicasOf(victim);
     const operatorValue = Math.max(1, Math.floor(before / 4));
     fake.update('apps/v1', 'Deployment', 'shop', victim, (d) => void ((d['spec'] as { replicas: number }).replicas = operatorValue));
-    held.release();
+    for (const h of holds) h.release();
     await new Promise((r) => setImmediate(r));
     fake.update('apps/v1', 'Deployment', 'shop', victim, (d) => void ((d['spec'] as { replicas: number }).replicas = before));
     b.service!.signal('SIGCONT');
