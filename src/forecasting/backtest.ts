@@ -176,11 +176,18 @@ export function validationPlan(
   if (n - length < 2 * season) length = n - 2 * season;
   if (length < horizon || horizon < 1) return undefined;
   const fitEnd = n - length;
-  const last = n - horizon;
-  const stride = Math.max(1, Math.ceil((last - fitEnd + 1) / maxOrigins));
+  return { fitEnd, horizon, origins: stridedOrigins(fitEnd, n - horizon, maxOrigins) };
+}
+
+/**
+ * At most `maxOrigins` origins in [first, last], ascending, one every `stride` steps, aligned on `last` so the
+ * final window ends at the series' last point.
+ */
+function stridedOrigins(first: number, last: number, maxOrigins: number): number[] {
+  const stride = Math.max(1, Math.ceil((last - first + 1) / maxOrigins));
   const origins: number[] = [];
-  for (let o = last; o >= fitEnd; o -= stride) origins.push(o);
-  return { fitEnd, horizon, origins: origins.reverse() };
+  for (let o = last; o >= first; o -= stride) origins.push(o);
+  return origins.reverse();
 }
 
 /** One fold of a walk-forward validation: fitted on [0, fitEnd), forecast from each origin (ascending). */
@@ -220,12 +227,7 @@ export function validationFolds(
   const week = 7 * season;
   const starts = [last.fitEnd];
   while (starts.length < maxFolds && starts[0]! - week >= 2 * week) starts.unshift(starts[0]! - week);
-  const lastOrigin = n - horizon;
-  const stride = Math.max(1, Math.ceil((lastOrigin - starts[0]! + 1) / maxOrigins));
-  // Aligned on the last point, as validationPlan: the final window ends at n.
-  const all: number[] = [];
-  for (let o = lastOrigin; o >= starts[0]!; o -= stride) all.push(o);
-  all.reverse();
+  const all = stridedOrigins(starts[0]!, n - horizon, maxOrigins);
   const folds = starts
     .map((fitEnd, i) => ({ fitEnd, origins: all.filter((o) => o >= fitEnd && o < (starts[i + 1] ?? Number.POSITIVE_INFINITY)) }))
     .filter((fold) => fold.origins.length > 0);
