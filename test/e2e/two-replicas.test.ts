@@ -18,7 +18,7 @@
  * and patches, no tick twice.
  * Left out: node pools (the same fence guards them; jobs/apply-once.ts), the external metrics API's answers.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -33,6 +33,7 @@ import { DEFAULT_RESOURCE_TYPES, FakeKubeApi, type RecordedRequest } from '../su
 import { reconcileDeployments } from '../support/fake-kube-controllers.js';
 import { deployment } from '../support/kube-objects.js';
 import { freePort } from '../support/ports.js';
+import { tearDownReplicaRun } from '../support/replica-teardown.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 
 const RUN = `${process.pid}-${Date.now()}`;
@@ -162,22 +163,7 @@ beforeAll(async () => {
   timers = [setInterval(() => void writeLoad(), 500), setInterval(() => reconcileDeployments(fake, Date.now()), 500)];
 }, 30_000);
 
-afterAll(async () => {
-  for (const t of timers) clearInterval(t);
-  for (const replica of replicas) {
-    // A failed test may leave a process stopped or running: resume and kill it.
-    replica.service?.signal('SIGCONT');
-    replica.service?.signal('SIGKILL');
-  }
-  await Promise.all(replicas.map((r) => r.service?.exited));
-  await fake?.close();
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await fetch(`${influxUrl}/query?q=${encodeURIComponent(`DROP DATABASE ${DATABASE}`)}`, { method: 'POST' });
-  rmSync(dir, { recursive: true, force: true });
-}, 30_000);
+afterAll(() => tearDownReplicaRun({ timers, services: replicas.map((r) => r.service), fake, redisUrl, prefix: PREFIX, influxUrl, database: DATABASE, dir }), 30_000);
 
 describe('two service processes, one Lease', () => {
   it('one actor; a stopped leader applies nothing after it resumes; a killed leader is replaced within the lease', async () => {
